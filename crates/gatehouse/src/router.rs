@@ -1,0 +1,31 @@
+//! Every route gatehouse serves, grouped by who calls it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use serde_json::{Value, json};
+
+use crate::server::{AppState, log_request};
+
+pub fn build(state: AppState) -> Router {
+    Router::new()
+        // Operators and load balancers.
+        .route("/_health/", get(health))
+        .with_state(state)
+        .layer(middleware::from_fn(log_request))
+}
+
+/// Liveness and readiness in one: 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.storage.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable"})),
+            )
+        }
+    }
+}
