@@ -217,11 +217,17 @@ fn print_app(app: &Application, secret: Option<Option<&ClientSecret>>, json: boo
 }
 
 fn app_json(app: &Application, secret: Option<Option<&ClientSecret>>) -> Value {
+    let redirect_uris: Vec<_> = app.redirect_uris.iter().map(RedirectUri::as_str).collect();
+    let origins: Vec<_> = app
+        .allowed_origins
+        .iter()
+        .map(AllowedOrigin::as_str)
+        .collect();
     let mut value = json!({
         "client_id": app.client_id.as_str(),
         "name": app.name,
-        "redirect_uris": app.redirect_uris.iter().map(RedirectUri::as_str).collect::<Vec<_>>(),
-        "allowed_origins": app.allowed_origins.iter().map(AllowedOrigin::as_str).collect::<Vec<_>>(),
+        "redirect_uris": redirect_uris,
+        "allowed_origins": origins,
         "homepage_url": app.homepage_url,
         "privacy_url": app.privacy_url,
         "terms_url": app.terms_url,

@@ -1,0 +1,13 @@
+//! gatehouse's integration tests: one binary, a module per area. Each test gets a fresh
+//! database, and most run once on SQLite and once on PostgreSQL.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test stops at its first surprise, with the value in the message"
+)]
+
+mod cli;
+mod secrets_at_rest;
+mod server;
+mod storage;
+mod support;
