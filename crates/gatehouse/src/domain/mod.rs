@@ -14,3 +14,7 @@ pub use scope::{Scope, ScopeSet, UnknownScope};
 pub use secret::{ClientId, ClientSecret, Digest, InvalidPassword, Password};
 pub mod application;
 pub use application::{AccessLevel, Application, ApplicationStatus, ClientType, NewApplication};
+pub mod pkce;
+pub mod token;
+pub use pkce::{CodeChallenge, InvalidPkce};
+pub use token::{IssuedToken, TokenKind};
