@@ -2,14 +2,19 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
+use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
 
 pub fn build(state: AppState) -> Router {
     Router::new()
+        // People, in a browser.
+        .route("/", get(home::show))
+        .route("/auth/login/", get(login::show).post(login::submit))
+        .route("/auth/logout/", post(login::logout))
         // Operators and load balancers.
         .route("/_health/", get(health))
         .with_state(state)

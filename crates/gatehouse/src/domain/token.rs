@@ -22,6 +22,8 @@ pub enum TokenKind {
     Access,
     Refresh,
     Code,
+    /// A browser session's id, the value of its cookie.
+    Session,
 }
 
 impl TokenKind {
@@ -30,6 +32,7 @@ impl TokenKind {
             TokenKind::Access => "gat_",
             TokenKind::Refresh => "grt_",
             TokenKind::Code => "gac_",
+            TokenKind::Session => "gss_",
         }
     }
 }
@@ -100,7 +103,12 @@ mod tests {
 
     #[test]
     fn each_kind_has_its_prefix_and_a_valid_checksum() {
-        for kind in [TokenKind::Access, TokenKind::Refresh, TokenKind::Code] {
+        for kind in [
+            TokenKind::Access,
+            TokenKind::Refresh,
+            TokenKind::Code,
+            TokenKind::Session,
+        ] {
             let token = IssuedToken::generate(kind);
 
             assert!(token.expose().starts_with(kind.prefix()));
