@@ -6,6 +6,7 @@
     reason = "a test stops at its first surprise, with the value in the message"
 )]
 
+mod browser;
 mod cli;
 mod secrets_at_rest;
 mod server;

@@ -1,6 +1,7 @@
 //! What every test needs: a fresh database on either backend, the real binary, and the real
 //! server on a free port.
 
+pub mod browser;
 mod cli;
 mod db;
 
