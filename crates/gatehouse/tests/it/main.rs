@@ -6,8 +6,10 @@
     reason = "a test stops at its first surprise, with the value in the message"
 )]
 
+mod authorize;
 mod browser;
 mod cli;
+mod login;
 mod secrets_at_rest;
 mod server;
 mod storage;
