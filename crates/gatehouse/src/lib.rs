@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod oauth;
 pub mod pages;
 pub mod router;
 pub mod server;

@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
+use crate::oauth::authorize;
 use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
 
@@ -15,6 +16,11 @@ pub fn build(state: AppState) -> Router {
         .route("/", get(home::show))
         .route("/auth/login/", get(login::show).post(login::submit))
         .route("/auth/logout/", post(login::logout))
+        // Partners' clients, through the user's browser.
+        .route(
+            "/oauth/authorize/",
+            get(authorize::show).post(authorize::decide),
+        )
         // Operators and load balancers.
         .route("/_health/", get(health))
         .with_state(state)
