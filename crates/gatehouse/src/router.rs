@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
-use crate::oauth::authorize;
+use crate::oauth::{authorize, cors, token};
 use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
 
@@ -20,6 +20,16 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/oauth/authorize/",
             get(authorize::show).post(authorize::decide),
+        )
+        // Partners' servers and apps. Machine endpoints answer with and without the
+        // trailing slash: client libraries do not follow a redirect for a POST.
+        .route(
+            "/oauth/token/",
+            post(token::exchange).options(cors::preflight),
+        )
+        .route(
+            "/oauth/token",
+            post(token::exchange).options(cors::preflight),
         )
         // Operators and load balancers.
         .route("/_health/", get(health))

@@ -78,19 +78,29 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let request_id = crate::domain::secret::random_hex(8);
-    let span = tracing::info_span!("request", request.id = %request_id);
+    // Handlers fill in what they learn (`client.id`, `grant.type`, …) with
+    // `Span::current().record`; the one line below carries it all.
+    let span = tracing::info_span!(
+        "request",
+        request.id = %request_id,
+        client.id = tracing::field::Empty,
+        grant.r#type = tracing::field::Empty,
+        user.id = tracing::field::Empty,
+        oauth.error = tracing::field::Empty,
+    );
 
-    let response = next.run(request).instrument(span).await;
+    let response = next.run(request).instrument(span.clone()).await;
 
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::info!(
-        request.id = %request_id,
-        http.method = %method,
-        http.route = %route,
-        http.status = status,
-        duration_ms = format_args!("{duration_ms:.2}"),
-        "request"
-    );
+    span.in_scope(|| {
+        tracing::info!(
+            http.method = %method,
+            http.route = %route,
+            http.status = status,
+            duration_ms = format_args!("{duration_ms:.2}"),
+            "request"
+        );
+    });
     response
 }

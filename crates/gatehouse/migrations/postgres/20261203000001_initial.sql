@@ -92,7 +92,10 @@ CREATE TABLE tokens (
     application_id     BIGINT  NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
     user_id            BIGINT  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     organization_id    BIGINT  REFERENCES organizations (id) ON DELETE CASCADE,
+    -- What the access token may do; a refresh may narrow it (RFC 6749 §6).
     scopes             TEXT    NOT NULL,
+    -- What the refresh token may grant: the scopes of the code it descends from.
+    grant_scopes       TEXT    NOT NULL,
     family_id          TEXT    NOT NULL,
     expires_at         BIGINT  NOT NULL,
     refresh_expires_at BIGINT,

@@ -1,4 +1,8 @@
 //! The OAuth 2.1 endpoints partners' clients call.
 
 pub mod authorize;
+pub mod client_auth;
+pub mod cors;
+pub mod error;
 pub mod request;
+pub mod token;

@@ -156,3 +156,22 @@ impl Storage {
         }
     }
 }
+
+impl Storage {
+    /// Whether any active application registered `origin`, for CORS preflights.
+    pub async fn is_allowed_origin(&self, origin: &str) -> Result<bool, StorageError> {
+        let lists: Vec<String> =
+            sqlx::query_scalar("SELECT allowed_origins FROM applications WHERE status = 'active'")
+                .fetch_all(&self.pool)
+                .await?;
+        for list in lists {
+            if from_json_list(&list)?
+                .iter()
+                .any(|allowed| allowed == origin)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}

@@ -1,6 +1,6 @@
 //! Authorization codes, stored as digests and redeemed at most once.
 
-use super::{Storage, StorageError, to_micros};
+use super::{NewToken, Storage, StorageError, to_micros};
 use crate::domain::{Digest, ScopeSet};
 use time::OffsetDateTime;
 
@@ -68,13 +68,18 @@ impl Storage {
         Ok(())
     }
 
-    /// Marks the code redeemed and returns what it was bound to, or `None` when it is
-    /// unknown or was redeemed before. One statement, so that of any number of concurrent
-    /// redemptions exactly one succeeds, on either backend.
-    pub async fn redeem_grant(
+    /// Redeems a code and, in the same transaction, stores the tokens `issue` makes for it.
+    ///
+    /// The redemption is one conditional `UPDATE`, so of any number of concurrent requests
+    /// with one code exactly one gets past it, on either backend. The code is consumed
+    /// even when `issue` refuses (a failed exchange burns the code, RFC 9700 §4.5.3), and a
+    /// code presented after its redemption revokes every token descended from it.
+    pub async fn redeem_grant<E>(
         &self,
         code_digest: &Digest,
-    ) -> Result<Option<RedeemedGrant>, StorageError> {
+        issue: impl FnOnce(&RedeemedGrant) -> Result<NewToken, E>,
+    ) -> Result<Redemption<E>, StorageError> {
+        let mut tx = self.pool.begin().await?;
         let row: Option<GrantRow> = sqlx::query_as(
             "UPDATE grants SET redeemed_at = $1 \
              WHERE code_digest = $2 AND redeemed_at IS NULL \
@@ -83,14 +88,65 @@ impl Storage {
         )
         .bind(to_micros(super::now()))
         .bind(code_digest.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {
-            return Ok(None);
+            tx.rollback().await?;
+            return self.refuse_replayed_code(code_digest).await;
         };
+        let grant = RedeemedGrant::try_from(row)?;
+
+        let new_token = match issue(&grant) {
+            Ok(new_token) => new_token,
+            Err(refusal) => {
+                tx.commit().await?;
+                return Ok(Redemption::Rejected(refusal));
+            }
+        };
+        let token_id = super::tokens::insert_token(&mut tx, &new_token).await?;
+        tx.commit().await?;
+        Ok(Redemption::Issued { grant, token_id })
+    }
+
+    async fn refuse_replayed_code<E>(
+        &self,
+        code_digest: &Digest,
+    ) -> Result<Redemption<E>, StorageError> {
+        let family: Option<String> = sqlx::query_scalar(
+            "SELECT family_id FROM grants WHERE code_digest = $1 AND redeemed_at IS NOT NULL",
+        )
+        .bind(code_digest.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match family {
+            Some(family) => Ok(Redemption::Replayed {
+                revoked: self.revoke_family(&family).await?,
+            }),
+            None => Ok(Redemption::Unknown),
+        }
+    }
+}
+
+/// How a redemption ended.
+#[derive(Debug)]
+pub enum Redemption<E> {
+    /// No such code.
+    Unknown,
+    /// The code was redeemed before; the tokens issued from it were revoked.
+    Replayed { revoked: u64 },
+    /// The code is consumed, and no tokens were issued, for this reason.
+    Rejected(E),
+    /// The code is consumed and its tokens stored.
+    Issued { grant: RedeemedGrant, token_id: i64 },
+}
+
+impl TryFrom<GrantRow> for RedeemedGrant {
+    type Error = StorageError;
+
+    fn try_from(row: GrantRow) -> Result<Self, StorageError> {
         let (authorization_id, application_id, user_id, organization_id, redirect_uri) =
             (row.0, row.1, row.2, row.3, row.4);
-        Ok(Some(RedeemedGrant {
+        Ok(RedeemedGrant {
             authorization_id,
             application_id,
             user_id,
@@ -100,21 +156,6 @@ impl Storage {
             code_challenge: row.6,
             family_id: row.7,
             expires_at: super::from_micros(row.8),
-        }))
-    }
-
-    /// The token family of a code that was already redeemed, to revoke it when the code is
-    /// replayed (RFC 9700 §4.5.3).
-    pub async fn redeemed_grant_family(
-        &self,
-        code_digest: &Digest,
-    ) -> Result<Option<String>, StorageError> {
-        let family = sqlx::query_scalar(
-            "SELECT family_id FROM grants WHERE code_digest = $1 AND redeemed_at IS NOT NULL",
-        )
-        .bind(code_digest.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(family)
+        })
     }
 }

@@ -25,10 +25,10 @@ use time::OffsetDateTime;
 
 pub use authorizations::Authorization;
 pub use error::StorageError;
-pub use grants::{NewGrant, RedeemedGrant};
+pub use grants::{NewGrant, RedeemedGrant, Redemption};
 pub use organizations::{Membership, Organization};
 pub use sessions::Session;
-pub use tokens::{NewToken, TokenRecord};
+pub use tokens::{NewToken, Rotation, TokenRecord};
 pub use users::{NewUser, User, UserStatus};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

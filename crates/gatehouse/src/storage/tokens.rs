@@ -1,5 +1,6 @@
 //! Access and refresh tokens, stored as SHA-256 digests.
 
+use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
 use super::{Storage, StorageError, from_micros, now, to_micros};
@@ -16,13 +17,16 @@ pub struct NewToken {
     pub application_id: i64,
     pub user_id: i64,
     pub organization_id: Option<i64>,
+    /// What the access token may do.
     pub scopes: ScopeSet,
+    /// What the refresh token may grant later.
+    pub grant_scopes: ScopeSet,
     pub family_id: String,
     pub expires_at: OffsetDateTime,
     pub refresh_expires_at: Option<OffsetDateTime>,
 }
 
-/// A stored token, as found by the digest of its access token.
+/// A stored token pair.
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: i64,
@@ -31,12 +35,33 @@ pub struct TokenRecord {
     pub user_id: i64,
     pub organization_id: Option<i64>,
     pub scopes: ScopeSet,
+    pub grant_scopes: ScopeSet,
     pub family_id: String,
     pub last_chars: String,
     pub expires_at: OffsetDateTime,
-    /// Set once a refresh replaced this token; a rotated token no longer works.
+    pub refresh_expires_at: Option<OffsetDateTime>,
+    /// Set once a refresh replaced this pair; a rotated access token no longer works.
     pub rotated_at: Option<OffsetDateTime>,
 }
+
+/// How a refresh ended.
+#[derive(Debug)]
+pub enum Rotation<E> {
+    /// No such refresh token.
+    Unknown,
+    /// The refresh token was rotated before: its whole family was revoked.
+    Replayed { revoked: u64 },
+    /// Nothing changed; the refresh token still works. For this reason.
+    Rejected(E),
+    /// The old pair is retired and the new one stored.
+    Rotated {
+        previous: TokenRecord,
+        token_id: i64,
+    },
+}
+
+const TOKEN_COLUMNS: &str = "id, authorization_id, application_id, user_id, organization_id, \
+    scopes, grant_scopes, family_id, last_chars, expires_at, refresh_expires_at, rotated_at";
 
 type TokenRow = (
     i64,
@@ -47,47 +72,65 @@ type TokenRow = (
     String,
     String,
     String,
+    String,
     i64,
+    Option<i64>,
     Option<i64>,
 );
 
 fn from_row(row: TokenRow) -> Result<TokenRecord, StorageError> {
+    let scopes =
+        |stored: &str| ScopeSet::parse(stored).map_err(|e| StorageError::corrupt("scopes", e));
     Ok(TokenRecord {
         id: row.0,
         authorization_id: row.1,
         application_id: row.2,
         user_id: row.3,
         organization_id: row.4,
-        scopes: ScopeSet::parse(&row.5).map_err(|e| StorageError::corrupt("scopes", e))?,
-        family_id: row.6,
-        last_chars: row.7,
-        expires_at: from_micros(row.8),
-        rotated_at: row.9.map(from_micros),
+        scopes: scopes(&row.5)?,
+        grant_scopes: scopes(&row.6)?,
+        family_id: row.7,
+        last_chars: row.8,
+        expires_at: from_micros(row.9),
+        refresh_expires_at: row.10.map(from_micros),
+        rotated_at: row.11.map(from_micros),
     })
+}
+
+/// Stores a token pair inside the caller's transaction.
+pub(super) async fn insert_token(
+    tx: &mut Transaction<'static, Any>,
+    token: &NewToken,
+) -> Result<i64, StorageError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO tokens (access_digest, refresh_digest, last_chars, authorization_id, \
+         application_id, user_id, organization_id, scopes, grant_scopes, family_id, \
+         expires_at, refresh_expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(token.access_digest.as_str())
+    .bind(token.refresh_digest.as_ref().map(Digest::as_str))
+    .bind(&token.last_chars)
+    .bind(token.authorization_id)
+    .bind(token.application_id)
+    .bind(token.user_id)
+    .bind(token.organization_id)
+    .bind(token.scopes.to_string())
+    .bind(token.grant_scopes.to_string())
+    .bind(&token.family_id)
+    .bind(to_micros(token.expires_at))
+    .bind(token.refresh_expires_at.map(to_micros))
+    .bind(to_micros(now()))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
 }
 
 impl Storage {
     pub async fn create_token(&self, token: &NewToken) -> Result<i64, StorageError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO tokens (access_digest, refresh_digest, last_chars, authorization_id, \
-             application_id, user_id, organization_id, scopes, family_id, expires_at, \
-             refresh_expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-        )
-        .bind(token.access_digest.as_str())
-        .bind(token.refresh_digest.as_ref().map(Digest::as_str))
-        .bind(&token.last_chars)
-        .bind(token.authorization_id)
-        .bind(token.application_id)
-        .bind(token.user_id)
-        .bind(token.organization_id)
-        .bind(token.scopes.to_string())
-        .bind(&token.family_id)
-        .bind(to_micros(token.expires_at))
-        .bind(token.refresh_expires_at.map(to_micros))
-        .bind(to_micros(now()))
-        .fetch_one(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        let id = insert_token(&mut tx, token).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -96,15 +139,66 @@ impl Storage {
         &self,
         access_digest: &Digest,
     ) -> Result<Option<TokenRecord>, StorageError> {
-        let row: Option<TokenRow> = sqlx::query_as(
-            "SELECT id, authorization_id, application_id, user_id, organization_id, scopes, \
-             family_id, last_chars, expires_at, rotated_at \
-             FROM tokens WHERE access_digest = $1",
-        )
-        .bind(access_digest.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE access_digest = $1");
+        let row: Option<TokenRow> = sqlx::query_as(&sql)
+            .bind(access_digest.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(from_row).transpose()
+    }
+
+    /// Retires the pair a refresh token belongs to and stores the pair `issue` makes, in one
+    /// transaction. The retirement is one conditional `UPDATE`, so of concurrent refreshes
+    /// with one token at most one gets a new pair; a refresh token presented after its
+    /// rotation revokes its whole family (RFC 9700 §4.14.2).
+    pub async fn rotate_refresh_token<E>(
+        &self,
+        refresh_digest: &Digest,
+        issue: impl FnOnce(&TokenRecord) -> Result<NewToken, E>,
+    ) -> Result<Rotation<E>, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "UPDATE tokens SET rotated_at = $1 \
+             WHERE refresh_digest = $2 AND rotated_at IS NULL RETURNING {TOKEN_COLUMNS}"
+        );
+        let row: Option<TokenRow> = sqlx::query_as(&sql)
+            .bind(to_micros(now()))
+            .bind(refresh_digest.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return self.refuse_replayed_refresh(refresh_digest).await;
+        };
+        let previous = from_row(row)?;
+
+        let new_token = match issue(&previous) {
+            Ok(new_token) => new_token,
+            Err(refusal) => {
+                tx.rollback().await?;
+                return Ok(Rotation::Rejected(refusal));
+            }
+        };
+        let token_id = insert_token(&mut tx, &new_token).await?;
+        tx.commit().await?;
+        Ok(Rotation::Rotated { previous, token_id })
+    }
+
+    async fn refuse_replayed_refresh<E>(
+        &self,
+        refresh_digest: &Digest,
+    ) -> Result<Rotation<E>, StorageError> {
+        let family: Option<String> =
+            sqlx::query_scalar("SELECT family_id FROM tokens WHERE refresh_digest = $1")
+                .bind(refresh_digest.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        match family {
+            Some(family) => Ok(Rotation::Replayed {
+                revoked: self.revoke_family(&family).await?,
+            }),
+            None => Ok(Rotation::Unknown),
+        }
     }
 
     /// Deletes every token descended from one code. Returns how many went.

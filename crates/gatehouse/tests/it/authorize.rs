@@ -194,12 +194,15 @@ async fn approving_redirects_with_a_code_bound_to_the_chosen_organization(db: Te
     assert_eq!(param(&params, "iss"), Some(app.address.as_str()));
     let code = param(&params, "code").unwrap();
     assert!(code.starts_with("gac_"));
-    let grant = app
-        .storage
-        .redeem_grant(&Digest::of(code))
+    let mut bound = None;
+    app.storage
+        .redeem_grant(&Digest::of(code), |grant| {
+            bound = Some(grant.clone());
+            Err::<gatehouse::storage::NewToken, _>(())
+        })
         .await
-        .unwrap()
         .unwrap();
+    let grant = bound.expect("the code was stored");
     assert_eq!(grant.organization_id, Some(org_id));
     assert_eq!(grant.code_challenge.as_deref(), Some(CHALLENGE));
     assert_eq!(grant.redirect_uri.as_deref(), Some(CALLBACK));

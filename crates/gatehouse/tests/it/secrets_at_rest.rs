@@ -62,6 +62,7 @@ async fn no_secret_code_token_or_password_is_stored_in_plain_text(db: TestDb) {
             user_id: user,
             organization_id: Some(org),
             scopes: app.scopes,
+            grant_scopes: app.scopes,
             family_id: "family".into(),
             expires_at: now() + Duration::from_secs(60),
             refresh_expires_at: None,

@@ -6,7 +6,9 @@ use gatehouse::domain::{
     AccessLevel, ClientType, Digest, DisplayName, Email, NewApplication, RedirectUri, Role,
     ScopeSet, Slug, WebUrl,
 };
-use gatehouse::storage::{NewGrant, NewToken, NewUser, Storage, StorageError, now};
+use gatehouse::storage::{
+    NewGrant, NewToken, NewUser, Redemption, Rotation, Storage, StorageError, now,
+};
 
 use crate::support::{TestDb, on_both_backends};
 
@@ -87,6 +89,7 @@ fn new_token(w: &World, authorization_id: i64, access: &str, family: &str) -> Ne
         user_id: w.user_id,
         organization_id: Some(w.org_id),
         scopes: scopes("org:read"),
+        grant_scopes: scopes("org:read"),
         family_id: family.into(),
         expires_at: now() + Duration::from_secs(3600),
         refresh_expires_at: Some(now() + Duration::from_secs(7200)),
@@ -255,22 +258,27 @@ async fn a_code_is_redeemed_exactly_once_under_concurrency(db: TestDb) {
         .unwrap();
 
     let attempts: Vec<_> = (0..8)
-        .map(|_| {
+        .map(|i| {
             let storage = w.storage.clone();
-            tokio::spawn(async move { storage.redeem_grant(&Digest::of("the-code")).await })
+            let token = new_token(&w, auth.id, &format!("access-{i}"), "family-1");
+            tokio::spawn(async move {
+                storage
+                    .redeem_grant(&Digest::of("the-code"), |_| Ok::<_, ()>(token))
+                    .await
+            })
         })
         .collect();
-    let mut redeemed = Vec::new();
+    let mut issued = Vec::new();
     for attempt in attempts {
         match attempt.await.unwrap() {
-            Ok(Some(grant)) => redeemed.push(grant),
-            Ok(None) | Err(StorageError::Busy) => {}
-            Err(other) => panic!("unexpected {other:?}"),
+            Ok(Redemption::Issued { grant, .. }) => issued.push(grant),
+            Ok(Redemption::Replayed { .. } | Redemption::Unknown) | Err(StorageError::Busy) => {}
+            other => panic!("unexpected {other:?}"),
         }
     }
 
-    assert_eq!(redeemed.len(), 1);
-    let grant = &redeemed[0];
+    assert_eq!(issued.len(), 1);
+    let grant = &issued[0];
     assert_eq!(grant.user_id, w.user_id);
     assert_eq!(grant.organization_id, Some(w.org_id));
     assert_eq!(
@@ -278,15 +286,97 @@ async fn a_code_is_redeemed_exactly_once_under_concurrency(db: TestDb) {
         Some("https://partner.example/cb")
     );
     assert_eq!(grant.family_id, "family-1");
-    let family = w
+}
+
+async fn a_refused_exchange_still_consumes_the_code(db: TestDb) {
+    let w = world(&db).await;
+    let auth = w
         .storage
-        .redeemed_grant_family(&Digest::of("the-code"))
+        .grant_authorization(w.user_id, w.app_id, Some(w.org_id), scopes("org:read"))
         .await
         .unwrap();
-    assert_eq!(family.as_deref(), Some("family-1"));
+    w.storage
+        .create_grant(&new_grant(&w, auth.id, "the-code"))
+        .await
+        .unwrap();
+    let code = Digest::of("the-code");
+
+    let first = w
+        .storage
+        .redeem_grant(&code, |_| Err::<NewToken, _>("wrong verifier"))
+        .await;
+    let token = new_token(&w, auth.id, "access-one", "family-1");
+    let second = w
+        .storage
+        .redeem_grant(&code, |_| Ok::<_, &str>(token))
+        .await;
+
+    assert!(matches!(first, Ok(Redemption::Rejected("wrong verifier"))));
+    assert!(
+        matches!(second, Ok(Redemption::Replayed { revoked: 0 })),
+        "{second:?}"
+    );
     assert!(
         w.storage
-            .redeem_grant(&Digest::of("other-code"))
+            .find_token(&Digest::of("access-one"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_refresh_rotates_once_and_a_replay_revokes_the_family(db: TestDb) {
+    let w = world(&db).await;
+    let auth = w
+        .storage
+        .grant_authorization(w.user_id, w.app_id, Some(w.org_id), scopes("org:read"))
+        .await
+        .unwrap();
+    w.storage
+        .create_token(&new_token(&w, auth.id, "access-one", "family-a"))
+        .await
+        .unwrap();
+    let refresh = Digest::of("access-one-refresh");
+
+    let next = new_token(&w, auth.id, "access-two", "family-a");
+    let rotated = w
+        .storage
+        .rotate_refresh_token(&refresh, |_| Ok::<_, ()>(next))
+        .await;
+    let old = w
+        .storage
+        .find_token(&Digest::of("access-one"))
+        .await
+        .unwrap()
+        .unwrap();
+    let third = new_token(&w, auth.id, "access-three", "family-a");
+    let replayed = w
+        .storage
+        .rotate_refresh_token(&refresh, |_| Ok::<_, ()>(third))
+        .await;
+
+    assert!(
+        matches!(rotated, Ok(Rotation::Rotated { .. })),
+        "{rotated:?}"
+    );
+    assert!(
+        old.rotated_at.is_some(),
+        "the replaced access token is retired"
+    );
+    assert!(
+        matches!(replayed, Ok(Rotation::Replayed { revoked: 2 })),
+        "{replayed:?}"
+    );
+    assert!(
+        w.storage
+            .find_token(&Digest::of("access-two"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        w.storage
+            .find_token(&Digest::of("access-three"))
             .await
             .unwrap()
             .is_none()
@@ -400,6 +490,8 @@ on_both_backends![
     user_level_and_organization_authorizations_are_kept_apart,
     concurrent_first_consents_make_one_authorization,
     a_code_is_redeemed_exactly_once_under_concurrency,
+    a_refused_exchange_still_consumes_the_code,
+    a_refresh_rotates_once_and_a_replay_revokes_the_family,
     tokens_are_found_by_digest_and_revoked_by_family,
     sessions_are_found_until_they_expire_or_are_deleted,
     deleting_a_user_takes_their_memberships_and_tokens_along,
