@@ -1,5 +1,7 @@
 //! Logging set-up. What may never be logged is listed in LOGGING.md at the repository root.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Logs to stderr. The server logs at `info` by default; admin commands stay silent unless
@@ -14,6 +16,7 @@ pub fn init(default_on: bool) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let json = std::env::var("GATEHOUSE_LOG_FORMAT").is_ok_and(|format| format == "json");
     if json {

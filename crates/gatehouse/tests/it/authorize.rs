@@ -1,31 +1,14 @@
 //! `GET|POST /oauth/authorize/`: validation order, sign-in first, consent, and the redirect
 //! back with a code bound to what the user approved.
 
-use gatehouse::domain::{
-    AccessLevel, Application, ClientType, Digest, DisplayName, NewApplication, RedirectUri,
-    ScopeSet, Slug, WebUrl,
-};
+use gatehouse::domain::{Application, ClientType, Digest, DisplayName, Slug};
 use url::Url;
 
+use crate::support::connect::{borrowed, consent_form, register};
 use crate::support::{PASSWORD, TestApp, TestDb, header, hidden_value, on_both_backends};
 
 const CALLBACK: &str = "https://partner.example/callback?source=gatehouse";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-async fn register(app: &TestApp, client_type: ClientType) -> Application {
-    let new = NewApplication {
-        name: DisplayName::parse("Partner", "name", 64).unwrap(),
-        client_type,
-        redirect_uris: vec![RedirectUri::parse(CALLBACK).unwrap()],
-        allowed_origins: vec![],
-        homepage_url: WebUrl::parse("https://partner.example").unwrap(),
-        privacy_url: WebUrl::parse("https://partner.example/privacy").unwrap(),
-        terms_url: WebUrl::parse("https://partner.example/terms").unwrap(),
-        scopes: ScopeSet::parse("org:read project:write").unwrap(),
-        access_level: AccessLevel::Organization,
-    };
-    app.storage.create_application(&new).await.unwrap().0
-}
 
 /// A signed-in member of one organization, and a registered application.
 async fn signed_in_with_app(app: &TestApp) -> (Application, i64) {
@@ -40,7 +23,10 @@ async fn signed_in_with_app(app: &TestApp) -> (Application, i64) {
         .await
         .unwrap();
     app.sign_in("ada@example.com", PASSWORD, "/").await;
-    (register(app, ClientType::Confidential).await, org.id)
+    (
+        register(app, ClientType::Confidential, CALLBACK).await,
+        org.id,
+    )
 }
 
 /// An authorization request where `extra` replaces or adds to valid defaults.
@@ -86,7 +72,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 async fn an_unknown_client_or_redirect_uri_gets_a_page_not_a_redirect(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let registered = register(&app, ClientType::Confidential).await;
+    let registered = register(&app, ClientType::Confidential, CALLBACK).await;
 
     let unknown = app.get(&authorize_path(&"0".repeat(64), &[])).await;
     let path = authorize_path(registered.client_id.as_str(), &[]);
@@ -106,7 +92,7 @@ async fn an_unknown_client_or_redirect_uri_gets_a_page_not_a_redirect(db: TestDb
 
 async fn later_errors_go_back_to_the_client_with_state_and_iss(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let client = register(&app, ClientType::Confidential).await;
+    let client = register(&app, ClientType::Confidential, CALLBACK).await;
     let id = client.client_id.as_str();
     let cases: [(Vec<(&str, &str)>, &str); 4] = [
         (
@@ -137,7 +123,7 @@ async fn later_errors_go_back_to_the_client_with_state_and_iss(db: TestDb) {
 
 async fn a_public_client_must_send_a_challenge(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let client = register(&app, ClientType::Public).await;
+    let client = register(&app, ClientType::Public, CALLBACK).await;
 
     let response = app
         .get(&authorize_path(client.client_id.as_str(), &[]))
@@ -151,7 +137,7 @@ async fn a_public_client_must_send_a_challenge(db: TestDb) {
 
 async fn a_signed_out_user_signs_in_first_and_is_told_which_app_asks(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let client = register(&app, ClientType::Confidential).await;
+    let client = register(&app, ClientType::Confidential, CALLBACK).await;
     let path = authorize_path(client.client_id.as_str(), &[]);
 
     let response = app.get(&path).await;
@@ -248,39 +234,6 @@ async fn an_organization_the_user_is_not_in_is_refused(db: TestDb) {
 
     assert_eq!(response.status(), 403);
     assert_eq!(header(&response, "location"), "");
-}
-
-/// Every hidden field of the consent page, and the button pressed.
-fn consent_form(page: &str, op: &str) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = page
-        .split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .map(|rest| {
-            let (name, rest) = rest.split_once('"').unwrap();
-            let value = rest
-                .split("value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap();
-            (name.to_owned(), unescape(value))
-        })
-        .collect();
-    fields.push(("op".into(), op.into()));
-    fields
-}
-
-fn unescape(value: &str) -> String {
-    value
-        .replace("&#38;", "&")
-        .replace("&#43;", "+")
-        .replace("&#61;", "=")
-        .replace("&amp;", "&")
-}
-
-fn borrowed(form: &[(String, String)]) -> Vec<(&str, &str)> {
-    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 on_both_backends![

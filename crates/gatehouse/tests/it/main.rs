@@ -14,3 +14,4 @@ mod secrets_at_rest;
 mod server;
 mod storage;
 mod support;
+mod token;

@@ -3,6 +3,7 @@
 
 pub mod browser;
 mod cli;
+pub mod connect;
 mod db;
 
 pub use cli::Cli;
