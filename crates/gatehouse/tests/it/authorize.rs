@@ -1,7 +1,10 @@
 //! `GET|POST /oauth/authorize/`: validation order, sign-in first, consent, and the redirect
 //! back with a code bound to what the user approved.
 
-use gatehouse::domain::{Application, ClientType, Digest, DisplayName, Slug};
+use gatehouse::domain::{
+    AccessLevel, Application, ApplicationStatus, ClientType, Digest, DisplayName, NewApplication,
+    RedirectUri, ScopeSet, Slug, WebUrl,
+};
 use url::Url;
 
 use crate::support::connect::{borrowed, consent_form, register};
@@ -236,6 +239,163 @@ async fn an_organization_the_user_is_not_in_is_refused(db: TestDb) {
     assert_eq!(header(&response, "location"), "");
 }
 
+async fn an_inactive_client_gets_a_page(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = register(&app, ClientType::Confidential, CALLBACK).await;
+    app.storage
+        .set_application_status(client.client_id.as_str(), ApplicationStatus::Inactive)
+        .await
+        .unwrap();
+
+    let response = app
+        .get(&authorize_path(client.client_id.as_str(), &[]))
+        .await;
+
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("no active application")
+    );
+}
+
+async fn the_redirect_uri_may_be_left_out_only_with_one_registered(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    signed_in_with_app(&app).await;
+    let one = register(&app, ClientType::Confidential, CALLBACK).await;
+    let path = authorize_path(one.client_id.as_str(), &[]).replace(
+        &format!(
+            "&redirect_uri={}",
+            url::form_urlencoded::byte_serialize(CALLBACK.as_bytes()).collect::<String>()
+        ),
+        "",
+    );
+
+    let response = app.get(&path).await;
+
+    assert_eq!(response.status(), 200, "the one registered URI is used");
+    let page = response.text().await.unwrap();
+    assert!(!page.contains(r#"name="redirect_uri""#));
+}
+
+async fn several_organizations_are_offered_in_a_select(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let (client, _) = signed_in_with_app(&app).await;
+    let user = app
+        .storage
+        .find_user_by_email("ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let second = app
+        .storage
+        .create_organization(
+            &Slug::parse("globex").unwrap(),
+            &DisplayName::parse("Globex", "name", 64).unwrap(),
+            user.id,
+        )
+        .await
+        .unwrap();
+
+    let page = app
+        .get(&authorize_path(client.client_id.as_str(), &[]))
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    assert!(
+        page.contains(r#"<select id="selected_organization_id" name="selected_organization_id""#)
+    );
+    assert!(page.contains(&format!(r#"<option value="{}">Globex</option>"#, second.id)));
+}
+
+async fn a_user_in_no_organization_is_told_so(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.create_user("ada@example.com").await;
+    app.sign_in("ada@example.com", PASSWORD, "/").await;
+    let client = register(&app, ClientType::Confidential, CALLBACK).await;
+
+    let response = app
+        .get(&authorize_path(client.client_id.as_str(), &[]))
+        .await;
+
+    assert_eq!(response.status(), 403);
+    assert!(response.text().await.unwrap().contains("belongs to none"));
+}
+
+async fn consent_is_skipped_for_a_user_level_app_already_approved(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.create_user("ada@example.com").await;
+    app.sign_in("ada@example.com", PASSWORD, "/").await;
+    let client = register_user_level(&app).await;
+    let path = authorize_path(client.client_id.as_str(), &[]);
+    let page = app.get(&path).await.text().await.unwrap();
+    let first = app
+        .post_form(
+            "/oauth/authorize/",
+            &borrowed(&consent_form(&page, "approve")),
+        )
+        .await;
+    assert!(param(&redirect_params(&first), "code").is_some());
+
+    let again = app.get(&path).await;
+    let forced = app
+        .get(&authorize_path(
+            client.client_id.as_str(),
+            &[("force_prompt", "1")],
+        ))
+        .await;
+    let wider = app
+        .get(&authorize_path(
+            client.client_id.as_str(),
+            &[("scope", "org:read project:write")],
+        ))
+        .await;
+
+    assert_eq!(again.status(), 302, "no consent page the second time");
+    assert!(param(&redirect_params(&again), "code").is_some());
+    assert_eq!(forced.status(), 200, "force_prompt shows the page again");
+    assert_eq!(wider.status(), 200, "a wider request asks again");
+}
+
+async fn an_organization_level_app_always_asks(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let (client, _) = signed_in_with_app(&app).await;
+    let path = authorize_path(client.client_id.as_str(), &[]);
+    let page = app.get(&path).await.text().await.unwrap();
+    app.post_form(
+        "/oauth/authorize/",
+        &borrowed(&consent_form(&page, "approve")),
+    )
+    .await;
+
+    let again = app.get(&path).await;
+
+    assert_eq!(
+        again.status(),
+        200,
+        "the user picks the organization every time"
+    );
+}
+
+async fn register_user_level(app: &TestApp) -> Application {
+    let new = NewApplication {
+        name: DisplayName::parse("Personal Tool", "name", 64).unwrap(),
+        client_type: ClientType::Confidential,
+        redirect_uris: vec![RedirectUri::parse(CALLBACK).unwrap()],
+        allowed_origins: vec![],
+        homepage_url: WebUrl::parse("https://partner.example").unwrap(),
+        privacy_url: WebUrl::parse("https://partner.example/privacy").unwrap(),
+        terms_url: WebUrl::parse("https://partner.example/terms").unwrap(),
+        scopes: ScopeSet::parse("org:read project:write").unwrap(),
+        access_level: AccessLevel::User,
+    };
+    app.storage.create_application(&new).await.unwrap().0
+}
+
 on_both_backends![
     an_unknown_client_or_redirect_uri_gets_a_page_not_a_redirect,
     later_errors_go_back_to_the_client_with_state_and_iss,
@@ -244,4 +404,10 @@ on_both_backends![
     approving_redirects_with_a_code_bound_to_the_chosen_organization,
     denying_redirects_with_access_denied,
     an_organization_the_user_is_not_in_is_refused,
+    an_inactive_client_gets_a_page,
+    the_redirect_uri_may_be_left_out_only_with_one_registered,
+    several_organizations_are_offered_in_a_select,
+    a_user_in_no_organization_is_told_so,
+    consent_is_skipped_for_a_user_level_app_already_approved,
+    an_organization_level_app_always_asks,
 ];
