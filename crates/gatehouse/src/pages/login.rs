@@ -53,18 +53,7 @@ pub async fn show(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, WebError> {
     let next = safe_next(query.next.as_deref());
-    let (jar, csrf_token) = csrf::ensure(jar, state.settings.secure_cookies);
-    let connecting = application_named_by(&state, next).await?;
-
-    let page = LoginPage {
-        site_name: &state.settings.site_name,
-        csrf_token: &csrf_token,
-        next,
-        username: "",
-        connecting,
-        error: None,
-    };
-    Ok((jar, html::page(StatusCode::OK, &page)).into_response())
+    render(&state, jar, next, "", None).await
 }
 
 /// Signs in, under a new session id, and returns to `next`.
@@ -78,16 +67,7 @@ pub async fn submit(
     let next = safe_next(Some(&form.next));
 
     let Some(user) = authenticate(&state, &form.username, form.password).await? else {
-        let (jar, csrf_token) = csrf::ensure(jar, state.settings.secure_cookies);
-        let page = LoginPage {
-            site_name: &state.settings.site_name,
-            csrf_token: &csrf_token,
-            next,
-            username: &form.username,
-            connecting: application_named_by(&state, next).await?,
-            error: Some(WRONG_CREDENTIALS),
-        };
-        return Ok((jar, html::page(StatusCode::OK, &page)).into_response());
+        return render(&state, jar, next, &form.username, Some(WRONG_CREDENTIALS)).await;
     };
 
     tracing::info!(user.id = user.id, "signed in");
@@ -106,6 +86,27 @@ pub async fn logout(
 
     let jar = session::end(&state, jar).await?;
     Ok((jar, Redirect::to("/auth/login/")).into_response())
+}
+
+/// The sign-in form, naming the application being connected when `next` is an
+/// authorization request.
+async fn render(
+    state: &AppState,
+    jar: CookieJar,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Result<Response, WebError> {
+    let (jar, csrf_token) = csrf::ensure(jar, state.settings.secure_cookies);
+    let page = LoginPage {
+        site_name: &state.settings.site_name,
+        csrf_token: &csrf_token,
+        next,
+        username,
+        connecting: application_named_by(state, next).await?,
+        error,
+    };
+    Ok((jar, html::page(StatusCode::OK, &page)).into_response())
 }
 
 /// The active user with these credentials. An unknown email costs the same argon2 work as

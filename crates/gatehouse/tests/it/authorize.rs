@@ -2,12 +2,11 @@
 //! back with a code bound to what the user approved.
 
 use gatehouse::domain::{
-    AccessLevel, Application, ApplicationStatus, ClientType, Digest, DisplayName, NewApplication,
-    RedirectUri, ScopeSet, Slug, WebUrl,
+    AccessLevel, Application, ApplicationStatus, ClientType, Digest, DisplayName, Slug,
 };
 use url::Url;
 
-use crate::support::connect::{borrowed, consent_form, register};
+use crate::support::connect::{borrowed, consent_form, new_application, register};
 use crate::support::{PASSWORD, TestApp, TestDb, header, hidden_value, on_both_backends};
 
 const CALLBACK: &str = "https://partner.example/callback?source=gatehouse";
@@ -382,17 +381,7 @@ async fn an_organization_level_app_always_asks(db: TestDb) {
 }
 
 async fn register_user_level(app: &TestApp) -> Application {
-    let new = NewApplication {
-        name: DisplayName::parse("Personal Tool", "name", 64).unwrap(),
-        client_type: ClientType::Confidential,
-        redirect_uris: vec![RedirectUri::parse(CALLBACK).unwrap()],
-        allowed_origins: vec![],
-        homepage_url: WebUrl::parse("https://partner.example").unwrap(),
-        privacy_url: WebUrl::parse("https://partner.example/privacy").unwrap(),
-        terms_url: WebUrl::parse("https://partner.example/terms").unwrap(),
-        scopes: ScopeSet::parse("org:read project:write").unwrap(),
-        access_level: AccessLevel::User,
-    };
+    let new = new_application(ClientType::Confidential, CALLBACK, &[], AccessLevel::User);
     app.storage.create_application(&new).await.unwrap().0
 }
 

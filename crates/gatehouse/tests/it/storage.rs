@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use gatehouse::domain::{
-    AccessLevel, ClientType, Digest, DisplayName, Email, NewApplication, RedirectUri, Role,
-    ScopeSet, Slug, WebUrl,
+    AccessLevel, ClientType, Digest, DisplayName, Email, Role, ScopeSet, Slug,
 };
 use gatehouse::storage::{
     NewGrant, NewToken, NewUser, Redemption, Rotation, Storage, StorageError, now,
 };
 
+use crate::support::connect::new_application;
 use crate::support::{TestDb, on_both_backends};
 
 /// A user, an organization they own, and an application, ready for grants and tokens.
@@ -38,20 +38,13 @@ async fn world(db: &TestDb) -> World {
         )
         .await
         .unwrap();
-    let (app, _) = storage
-        .create_application(&NewApplication {
-            name: DisplayName::parse("Partner", "name", 64).unwrap(),
-            client_type: ClientType::Confidential,
-            redirect_uris: vec![RedirectUri::parse("https://partner.example/cb").unwrap()],
-            allowed_origins: vec![],
-            homepage_url: WebUrl::parse("https://partner.example").unwrap(),
-            privacy_url: WebUrl::parse("https://partner.example/privacy").unwrap(),
-            terms_url: WebUrl::parse("https://partner.example/terms").unwrap(),
-            scopes: ScopeSet::parse("org:read project:write").unwrap(),
-            access_level: AccessLevel::Organization,
-        })
-        .await
-        .unwrap();
+    let new = new_application(
+        ClientType::Confidential,
+        "https://partner.example/cb",
+        &[],
+        AccessLevel::Organization,
+    );
+    let (app, _) = storage.create_application(&new).await.unwrap();
     World {
         storage,
         user_id: user.id,

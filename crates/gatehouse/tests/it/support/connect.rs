@@ -21,7 +21,23 @@ pub async fn register_with_secret(
     redirect_uri: &str,
     origins: &[&str],
 ) -> (Application, Option<ClientSecret>) {
-    let new = NewApplication {
+    let new = new_application(
+        client_type,
+        redirect_uri,
+        origins,
+        AccessLevel::Organization,
+    );
+    app.storage.create_application(&new).await.unwrap()
+}
+
+/// An application named "Partner" that may ask for `org:read project:write`.
+pub fn new_application(
+    client_type: ClientType,
+    redirect_uri: &str,
+    origins: &[&str],
+    access_level: AccessLevel,
+) -> NewApplication {
+    NewApplication {
         name: DisplayName::parse("Partner", "name", 64).unwrap(),
         client_type,
         redirect_uris: vec![RedirectUri::parse(redirect_uri).unwrap()],
@@ -33,9 +49,8 @@ pub async fn register_with_secret(
         privacy_url: WebUrl::parse("https://partner.example/privacy").unwrap(),
         terms_url: WebUrl::parse("https://partner.example/terms").unwrap(),
         scopes: ScopeSet::parse("org:read project:write").unwrap(),
-        access_level: AccessLevel::Organization,
-    };
-    app.storage.create_application(&new).await.unwrap()
+        access_level,
+    }
 }
 
 /// A user who owns organization `slug` and is signed in on the app's client. Returns the
