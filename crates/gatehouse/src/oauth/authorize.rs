@@ -3,14 +3,16 @@
 //! its organization picker, and the redirect back with a code.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{OriginalUri, Query, State};
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::request::{AuthorizeError, AuthorizeParams, AuthorizeRequest, redirect_location};
+use super::request::{
+    AuthorizeError, AuthorizeParams, AuthorizeRequest, parse_params, redirect_location,
+};
 use crate::domain::{AccessLevel, IssuedToken, TokenKind, secret::random_hex};
 use crate::server::AppState;
 use crate::storage::{Membership, NewGrant, User, now};
@@ -53,8 +55,12 @@ pub async fn show(
     jar: CookieJar,
     SignedIn(user): SignedIn,
     OriginalUri(uri): OriginalUri,
-    Query(params): Query<AuthorizeParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let params: AuthorizeParams = match parse_params(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
     let request = match params.validate(&state.storage).await {
         Ok(request) => request,
         Err(error) => return refusal(&state, error),
@@ -75,8 +81,12 @@ pub async fn decide(
     jar: CookieJar,
     headers: HeaderMap,
     SignedIn(user): SignedIn,
-    Form(form): Form<ConsentForm>,
+    body: Bytes,
 ) -> Response {
+    let form: ConsentForm = match parse_params(&body) {
+        Ok(form) => form,
+        Err(error) => return error.into_response(),
+    };
     if let Err(error) = csrf::verify(&jar, &headers, &form.csrf_token, &state.settings.issuer) {
         return error.into_response();
     }

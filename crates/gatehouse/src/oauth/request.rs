@@ -159,6 +159,17 @@ impl AuthorizeParams {
     }
 }
 
+/// Parses form-encoded parameters. A parameter sent twice is refused (RFC 6749 §3.1): which
+/// of the two was meant cannot be known.
+pub fn parse_params<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(raw).map_err(|_| {
+        WebError::bad_request(
+            "Malformed request",
+            "The request repeats a parameter or is not valid form encoding.",
+        )
+    })
+}
+
 fn invalid_client(message: &str) -> AuthorizeError {
     AuthorizeError::Page(WebError::bad_request("Invalid client_id", message))
 }

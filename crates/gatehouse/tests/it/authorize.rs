@@ -385,6 +385,24 @@ async fn register_user_level(app: &TestApp) -> Application {
     app.storage.create_application(&new).await.unwrap().0
 }
 
+async fn a_repeated_parameter_gets_a_page(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let client = register(&app, ClientType::Confidential, CALLBACK).await;
+    let path = authorize_path(client.client_id.as_str(), &[]);
+
+    let response = app.get(&format!("{path}&scope=project:write")).await;
+
+    assert_eq!(response.status(), 400);
+    assert_eq!(header(&response, "location"), "");
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("repeats a parameter")
+    );
+}
+
 on_both_backends![
     an_unknown_client_or_redirect_uri_gets_a_page_not_a_redirect,
     later_errors_go_back_to_the_client_with_state_and_iss,
@@ -399,4 +417,5 @@ on_both_backends![
     a_user_in_no_organization_is_told_so,
     consent_is_skipped_for_a_user_level_app_already_approved,
     an_organization_level_app_always_asks,
+    a_repeated_parameter_gets_a_page,
 ];
