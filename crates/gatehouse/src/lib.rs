@@ -5,6 +5,7 @@
 //! [`server`] runs them; [`domain`] holds the validated types that input is parsed into;
 //! [`storage`] is the one database API over SQLite and PostgreSQL.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;

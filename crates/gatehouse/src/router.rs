@@ -6,7 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
-use crate::oauth::{authorize, cors, token};
+use crate::api::{index, organizations};
+use crate::oauth::{authorize, cors, token, userinfo};
 use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
 
@@ -31,6 +32,12 @@ pub fn build(state: AppState) -> Router {
             "/oauth/token",
             post(token::exchange).options(cors::preflight),
         )
+        .route("/oauth/userinfo/", get(userinfo::show))
+        .route("/oauth/userinfo", get(userinfo::show))
+        // The Sentry-compatible API, for partners holding a bearer token.
+        .route("/api/0/", get(index::show))
+        .route("/api/0/organizations/", get(organizations::list))
+        .route("/api/0/organizations/{org}/", get(organizations::show))
         // Operators and load balancers.
         .route("/_health/", get(health))
         .with_state(state)

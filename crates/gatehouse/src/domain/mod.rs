@@ -18,3 +18,4 @@ pub mod pkce;
 pub mod token;
 pub use pkce::{CodeChallenge, InvalidPkce};
 pub use token::{IssuedToken, TokenKind};
+pub mod timestamp;

@@ -6,3 +6,4 @@ pub mod cors;
 pub mod error;
 pub mod request;
 pub mod token;
+pub mod userinfo;

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::client_auth::Presented;
 use super::cors;
 use super::error::{OAuthError, no_store};
+use crate::domain::timestamp::iso8601;
 use crate::domain::token::is_well_formed;
 use crate::domain::{Application, CodeChallenge, Digest, IssuedToken, ScopeSet, TokenKind};
 use crate::server::AppState;
@@ -363,7 +363,7 @@ async fn answer(
         access_token: pair.access.expose().to_owned(),
         refresh_token: pair.refresh.expose().to_owned(),
         expires_in: state.settings.access_token_ttl.as_secs(),
-        expires_at: format_expiry(pair.expires_at),
+        expires_at: iso8601(pair.expires_at),
         token_type: "bearer",
         scope: scopes.to_string(),
         user: UserAnswer {
@@ -373,23 +373,4 @@ async fn answer(
         },
         organization_id: organization_id.map(|id| id.to_string()),
     })
-}
-
-/// ISO 8601 in UTC with microseconds, as Sentry writes it: `2024-11-27T23:20:21.054320Z`.
-fn format_expiry(at: OffsetDateTime) -> String {
-    let format =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    at.format(&format).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expiry_is_written_like_sentrys() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_732_749_621_054_320_000).unwrap();
-
-        assert_eq!(format_expiry(at), "2024-11-27T23:20:21.054320Z");
-    }
 }

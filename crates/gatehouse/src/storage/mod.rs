@@ -28,7 +28,7 @@ pub use error::StorageError;
 pub use grants::{NewGrant, RedeemedGrant, Redemption};
 pub use organizations::{Membership, Organization};
 pub use sessions::Session;
-pub use tokens::{NewToken, Rotation, TokenRecord};
+pub use tokens::{Bearer, NewToken, Rotation, TokenRecord};
 pub use users::{NewUser, User, UserStatus};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

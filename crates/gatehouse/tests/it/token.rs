@@ -5,7 +5,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use gatehouse::domain::{
-    Application, ApplicationStatus, ClientType, Digest, IssuedToken, ScopeSet, TokenKind,
+    Application, ApplicationStatus, ClientType, IssuedToken, ScopeSet, TokenKind,
 };
 use gatehouse::storage::{NewGrant, now};
 use oauth2::basic::BasicClient;
@@ -110,15 +110,19 @@ impl Partner {
         self.token(&form).await
     }
 
-    /// Whether an access token still works (until the API lands, read from storage).
+    /// Whether an access token still works on the API.
     async fn is_live(&self, access_token: &str) -> bool {
-        let found = self
-            .app
-            .storage
-            .find_token(&Digest::of(access_token))
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/0/", self.app.address))
+            .bearer_auth(access_token)
+            .send()
             .await
             .unwrap();
-        found.is_some_and(|token| token.rotated_at.is_none())
+        match response.status().as_u16() {
+            200 => true,
+            401 => false,
+            other => panic!("unexpected status {other}"),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod browser;
 mod cli;
 pub mod connect;
 mod db;
+pub mod tokens;
 
 pub use cli::Cli;
 pub use db::TestDb;
