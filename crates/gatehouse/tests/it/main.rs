@@ -10,6 +10,7 @@ mod api_auth;
 mod authorize;
 mod browser;
 mod cli;
+mod connect_in_browser;
 mod login;
 mod secrets_at_rest;
 mod server;

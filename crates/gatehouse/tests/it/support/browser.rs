@@ -78,10 +78,6 @@ impl Browser {
     }
 
     /// Replaces the value of the input matching `css` with `text`, typed key by key.
-    #[expect(
-        dead_code,
-        reason = "the sign-in and consent page tests will be its first callers"
-    )]
     pub async fn fill(&self, css: &str, text: &str) {
         let input = self.find(css).await;
         input.clear().await.unwrap();
@@ -89,10 +85,6 @@ impl Browser {
     }
 
     /// Clicks the element matching `css`, as a person would.
-    #[expect(
-        dead_code,
-        reason = "the sign-in and consent page tests will be its first callers"
-    )]
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
