@@ -5,7 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 /// No page may be framed (clickjacking a consent page would approve on the user's behalf),
-/// leak its URL to another site (it can hold a code or `state`), or be cached.
+/// leak its URL to another site (it can hold `state` or a code challenge), or be cached.
+/// The referrer policy is `same-origin`, not `no-referrer`: with the latter, browsers send
+/// `Origin: null` on the site's own form posts, which the CSRF check rightly refuses.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
      frame-ancestors 'none'; base-uri 'none'";
 
@@ -27,7 +29,7 @@ pub fn page(status: StatusCode, template: &impl Template) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
