@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
-use crate::api::{index, organizations};
+use crate::api::{index, openapi, organizations};
 use crate::oauth::{authorize, cors, token, userinfo};
 use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
@@ -36,6 +36,7 @@ pub fn build(state: AppState) -> Router {
         .route("/oauth/userinfo", get(userinfo::show))
         // The Sentry-compatible API, for partners holding a bearer token.
         .route("/api/0/", get(index::show))
+        .route("/api/0/openapi.json", get(openapi::document))
         .route("/api/0/organizations/", get(organizations::list))
         .route("/api/0/organizations/{org}/", get(organizations::show))
         // Operators and load balancers.

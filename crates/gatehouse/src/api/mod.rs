@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod index;
+pub mod openapi;
 pub mod organizations;
 pub mod pagination;
 

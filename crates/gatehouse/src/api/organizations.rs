@@ -3,8 +3,10 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::openapi::Detail;
 use super::pagination::{Page, PageQuery};
 use super::{ApiError, Caller};
 use crate::domain::timestamp::iso8601;
@@ -12,13 +14,42 @@ use crate::domain::{Scope, ScopeSet};
 use crate::server::AppState;
 use crate::storage::Organization;
 
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationBody {
+    id: String,
+    slug: String,
+    name: String,
+    date_created: String,
+    status: StatusBody,
+    /// What the caller may do here: the token's scopes within the user's role.
+    access: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusBody {
+    id: String,
+    name: String,
+}
+
 /// The organizations the caller may read: for an organization-level token only the one it
 /// was issued for.
+#[utoipa::path(
+    get,
+    path = "/api/0/organizations/",
+    tag = "organizations",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of organizations", body = [OrganizationBody]),
+        (status = 401, description = "No token, or one that does not work", body = Detail),
+        (status = 403, description = "The token lacks org:read", body = Detail),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(query): Query<PageQuery>,
-) -> Result<(HeaderMap, Json<Vec<Value>>), ApiError> {
+) -> Result<(HeaderMap, Json<Vec<OrganizationBody>>), ApiError> {
     caller.require_own(Scope::OrgRead)?;
     let page = Page::from_query(&query);
 
@@ -26,7 +57,7 @@ pub async fn list(
         .storage
         .list_memberships(caller.bearer.user_id)
         .await?;
-    let readable: Vec<Value> = memberships
+    let readable: Vec<OrganizationBody> = memberships
         .into_iter()
         .filter(|m| {
             caller
@@ -52,11 +83,23 @@ pub async fn list(
 }
 
 /// One organization, with what the caller may do in it.
+#[utoipa::path(
+    get,
+    path = "/api/0/organizations/{organization_id_or_slug}/",
+    tag = "organizations",
+    params(("organization_id_or_slug" = String, Path, description = "The organization's slug")),
+    responses(
+        (status = 200, description = "The organization", body = OrganizationBody),
+        (status = 401, description = "No token, or one that does not work", body = Detail),
+        (status = 403, description = "Out of the token's reach, or no org:read", body = Detail),
+        (status = 404, description = "No such organization", body = Detail),
+    )
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrganizationBody>, ApiError> {
     let (organization, access) = reach(&state, &caller, &slug).await?;
 
     Caller::require(access, Scope::OrgRead)?;
@@ -79,13 +122,16 @@ pub async fn reach(
     Ok((organization, access))
 }
 
-fn serialize(organization: &Organization, access: ScopeSet) -> Value {
-    json!({
-        "id": organization.id.to_string(),
-        "slug": organization.slug,
-        "name": organization.name,
-        "dateCreated": iso8601(organization.created_at),
-        "status": {"id": "active", "name": "active"},
-        "access": access.names(),
-    })
+fn serialize(organization: &Organization, access: ScopeSet) -> OrganizationBody {
+    OrganizationBody {
+        id: organization.id.to_string(),
+        slug: organization.slug.clone(),
+        name: organization.name.clone(),
+        date_created: iso8601(organization.created_at),
+        status: StatusBody {
+            id: "active".into(),
+            name: "active".into(),
+        },
+        access: access.names().into_iter().map(String::from).collect(),
+    }
 }

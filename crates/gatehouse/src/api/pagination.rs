@@ -7,9 +7,14 @@ use serde::Deserialize;
 pub const DEFAULT_PER_PAGE: u32 = 100;
 const MAX_PER_PAGE: u32 = 100;
 
-#[derive(Debug, Default, Deserialize)]
+/// `?cursor=` and `?per_page=` of a list request.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// A cursor from a previous answer's `Link` header.
     cursor: Option<String>,
+    /// Rows per page, 1 to 100 (default 100).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 

@@ -280,6 +280,26 @@ async fn a_token_without_the_scope_is_refused(db: TestDb) {
     assert_forbidden(response).await;
 }
 
+async fn the_openapi_document_describes_the_api(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+
+    let response = call(&app, "/api/0/openapi.json", None).await;
+
+    assert_eq!(response.status(), 200);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in ["/api/0/", "/api/0/organizations/", "/oauth/userinfo/"] {
+        assert!(
+            document["paths"][path]["get"].is_object(),
+            "{path} is missing"
+        );
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
 on_both_backends![
     a_request_without_a_token_is_challenged,
     unknown_and_malformed_tokens_are_invalid,
@@ -291,4 +311,5 @@ on_both_backends![
     an_organization_token_sees_only_its_organization,
     the_users_role_caps_the_token_and_changes_apply_at_once,
     a_token_without_the_scope_is_refused,
+    the_openapi_document_describes_the_api,
 ];
