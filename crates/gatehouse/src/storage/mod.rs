@@ -9,9 +9,14 @@
 mod applications;
 mod authorizations;
 mod error;
+mod events;
 mod grants;
+mod issues;
 mod organizations;
+mod projects;
+mod releases;
 mod sessions;
+mod teams;
 mod tokens;
 mod users;
 
@@ -25,9 +30,15 @@ use time::OffsetDateTime;
 
 pub use authorizations::Authorization;
 pub use error::StorageError;
+pub use events::{Event, Frame, NewEvent};
 pub use grants::{NewGrant, RedeemedGrant, Redemption};
+pub use issues::{Issue, IssueStatus, Level, NewIssue, UnknownState};
+pub use organizations::Member;
 pub use organizations::{Membership, Organization};
+pub use projects::{NewProject, Project, ProjectSummary, ProjectUpdate};
+pub use releases::{NewRelease, Release};
 pub use sessions::Session;
+pub use teams::Team;
 pub use tokens::{Bearer, NewToken, Rotation, TokenRecord};
 pub use users::{NewUser, User, UserStatus};
 

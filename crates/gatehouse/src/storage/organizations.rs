@@ -195,3 +195,63 @@ impl Storage {
             .collect()
     }
 }
+
+/// A member of an organization, with what the member list shows of the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub joined_at: OffsetDateTime,
+}
+
+impl Storage {
+    /// The organization's members, in the order their accounts were made, one page at a time.
+    pub async fn list_members(
+        &self,
+        organization_id: i64,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Member>, StorageError> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT u.id, u.email, u.name, m.role, m.created_at \
+             FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.organization_id = $1 ORDER BY u.id LIMIT $2 OFFSET $3",
+        )
+        .bind(organization_id)
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(user_id, email, name, role, joined_at)| {
+                Ok(Member {
+                    user_id,
+                    email,
+                    name,
+                    role: parse_role(&role)?,
+                    joined_at: from_micros(joined_at),
+                })
+            })
+            .collect()
+    }
+
+    /// Renames an organization and returns it renamed. [`StorageError::NotFound`] for an
+    /// unknown organization.
+    pub async fn rename_organization(
+        &self,
+        organization_id: i64,
+        name: &DisplayName,
+    ) -> Result<Organization, StorageError> {
+        let row: OrganizationRow = sqlx::query_as(
+            "UPDATE organizations SET name = $1 WHERE id = $2 \
+             RETURNING id, slug, name, created_at",
+        )
+        .bind(name.as_str())
+        .bind(organization_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
+    }
+}
