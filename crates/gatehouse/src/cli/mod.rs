@@ -5,6 +5,7 @@
 //! is a [`CliError::Invalid`]: one line on stderr, exit status 2, nothing written.
 
 mod app;
+mod demo;
 mod org;
 mod serve;
 mod user;
@@ -48,6 +49,8 @@ pub enum Command {
     App(app::AppCommand),
     /// Run the server.
     Serve(serve::ServeArgs),
+    /// Create the demo user, organization, application and monitoring data (idempotent).
+    Demo(demo::DemoArgs),
 }
 
 impl Command {
@@ -110,6 +113,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Org(command) => org::run(&storage, command).await,
         Command::App(command) => app::run(&storage, command).await,
         Command::Serve(args) => serve::run(storage.clone(), args).await,
+        Command::Demo(args) => demo::run(&storage, args).await,
     };
     storage.close().await;
     result

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod connect_in_browser;
 mod login;
+mod monitoring;
 mod secrets_at_rest;
 mod server;
 mod storage;
