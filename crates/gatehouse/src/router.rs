@@ -6,7 +6,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
-use crate::api::{index, openapi, organizations};
+use crate::api::{
+    events, index, issues, members, openapi, organizations, projects, releases, teams,
+};
 use crate::oauth::{authorize, cors, token, userinfo};
 use crate::pages::{home, login};
 use crate::server::{AppState, log_request};
@@ -38,7 +40,36 @@ pub fn build(state: AppState) -> Router {
         .route("/api/0/", get(index::show))
         .route("/api/0/openapi.json", get(openapi::document))
         .route("/api/0/organizations/", get(organizations::list))
-        .route("/api/0/organizations/{org}/", get(organizations::show))
+        .route(
+            "/api/0/organizations/{org}/",
+            get(organizations::show).put(organizations::update),
+        )
+        .route("/api/0/organizations/{org}/teams/", get(teams::list))
+        .route("/api/0/organizations/{org}/members/", get(members::list))
+        .route("/api/0/organizations/{org}/projects/", get(projects::list))
+        .route(
+            "/api/0/organizations/{org}/issues/{issue_id}/",
+            get(issues::show).put(issues::update).delete(issues::delete),
+        )
+        .route(
+            "/api/0/organizations/{org}/releases/",
+            get(releases::list).post(releases::create),
+        )
+        .route(
+            "/api/0/projects/{org}/{project}/",
+            get(projects::show)
+                .put(projects::update)
+                .delete(projects::delete),
+        )
+        .route("/api/0/projects/{org}/{project}/issues/", get(issues::list))
+        .route(
+            "/api/0/projects/{org}/{project}/events/{event_id}/",
+            get(events::show),
+        )
+        .route(
+            "/api/0/teams/{org}/{team}/projects/",
+            post(projects::create),
+        )
         // Operators and load balancers.
         .route("/_health/", get(health))
         .with_state(state)

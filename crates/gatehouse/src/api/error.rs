@@ -27,6 +27,9 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The write clashes with what exists (a taken slug or version): 409.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The body is wrong; the value names the fields, as Sentry does.
     #[error("bad request: {0}")]
     BadRequest(Value),
@@ -74,6 +77,7 @@ impl IntoResponse for ApiError {
                 None,
             ),
             ApiError::NotFound => (StatusCode::NOT_FOUND, json!({"detail": NOT_FOUND}), None),
+            ApiError::Conflict(detail) => (StatusCode::CONFLICT, json!({"detail": detail}), None),
             ApiError::BadRequest(fields) => (StatusCode::BAD_REQUEST, fields, None),
             ApiError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "API request failed");

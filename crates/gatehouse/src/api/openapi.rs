@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{index, organizations};
+use super::{events, index, issues, members, organizations, projects, releases, teams};
 use crate::oauth::userinfo;
 
 #[derive(OpenApi)]
@@ -26,6 +26,21 @@ use crate::oauth::userinfo;
         userinfo::show,
         organizations::list,
         organizations::show,
+        organizations::update,
+        teams::list,
+        members::list,
+        projects::list,
+        projects::show,
+        projects::update,
+        projects::delete,
+        projects::create,
+        issues::list,
+        issues::show,
+        issues::update,
+        issues::delete,
+        events::show,
+        releases::list,
+        releases::create,
     ),
     modifiers(&BearerToken),
     security(("bearer" = []))

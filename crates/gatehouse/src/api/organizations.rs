@@ -1,16 +1,18 @@
 //! `GET /api/0/organizations/` and `GET /api/0/organizations/{org}/`.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::body::{object, optional_string};
 use super::openapi::Detail;
 use super::pagination::{Page, PageQuery};
 use super::{ApiError, Caller};
 use crate::domain::timestamp::iso8601;
-use crate::domain::{Scope, ScopeSet};
+use crate::domain::{DisplayName, Scope, ScopeSet};
 use crate::server::AppState;
 use crate::storage::Organization;
 
@@ -104,6 +106,60 @@ pub async fn show(
 
     Caller::require(access, Scope::OrgRead)?;
     Ok(Json(serialize(&organization, access)))
+}
+
+/// What `PUT` accepts.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
+pub struct OrganizationInput {
+    /// 1 to 64 characters.
+    name: Option<String>,
+    /// Only the current slug is accepted: slugs are part of every API URL.
+    slug: Option<String>,
+}
+
+/// Renames an organization; needs `org:write`.
+#[utoipa::path(
+    put,
+    path = "/api/0/organizations/{organization_id_or_slug}/",
+    tag = "organizations",
+    params(("organization_id_or_slug" = String, Path, description = "The organization's slug")),
+    request_body(content = OrganizationInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The changed organization", body = OrganizationBody),
+        (status = 400, description = "A field is wrong; nothing was changed"),
+        (status = 401, description = "No token, or one that does not work", body = Detail),
+        (status = 403, description = "Out of reach, or no org:write", body = Detail),
+        (status = 404, description = "No such organization", body = Detail),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Result<Json<OrganizationBody>, ApiError> {
+    let (organization, access) = reach(&state, &caller, &slug).await?;
+    Caller::require(access, Scope::OrgWrite)?;
+
+    let fields = object(&body)?;
+    if optional_string(&fields, "slug")?.is_some_and(|new| new != organization.slug) {
+        return Err(ApiError::field(
+            "slug",
+            "Changing the slug is not supported.",
+        ));
+    }
+    let name = match optional_string(&fields, "name")? {
+        Some(name) => DisplayName::parse(name, "name", 64)
+            .map_err(|error| ApiError::field("name", error.to_string()))?,
+        None => return Ok(Json(serialize(&organization, access))),
+    };
+
+    let renamed = state
+        .storage
+        .rename_organization(organization.id, &name)
+        .await?;
+    Ok(Json(serialize(&renamed, access)))
 }
 
 /// The organization named in a URL, and the caller's access in it. An unknown slug and an

@@ -42,12 +42,12 @@ impl Page {
     }
 
     /// How many rows to fetch: one more than shown, to learn whether a next page exists.
-    pub fn fetch_limit(self) -> i64 {
-        i64::from(self.limit) + 1
+    pub fn fetch_limit(self) -> u32 {
+        self.limit + 1
     }
 
-    pub fn offset(self) -> i64 {
-        i64::from(self.limit) * i64::from(self.number)
+    pub fn offset(self) -> u32 {
+        self.limit.saturating_mul(self.number)
     }
 
     /// Trims the extra row and builds the `Link` header for `url` (without query).

@@ -6,6 +6,7 @@
     reason = "a test stops at its first surprise, with the value in the message"
 )]
 
+mod api;
 mod api_auth;
 mod authorize;
 mod browser;
