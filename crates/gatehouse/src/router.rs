@@ -7,10 +7,11 @@ use axum::{Json, Router, middleware};
 use serde_json::{Value, json};
 
 use crate::api::{
-    events, index, issues, members, openapi, organizations, projects, releases, teams,
+    authorizations, events, index, issues, members, openapi, organizations, projects, releases,
+    teams,
 };
 use crate::oauth::{authorize, cors, token, userinfo};
-use crate::pages::{home, login};
+use crate::pages::{home, login, settings};
 use crate::server::{AppState, log_request};
 
 pub fn build(state: AppState) -> Router {
@@ -19,6 +20,14 @@ pub fn build(state: AppState) -> Router {
         .route("/", get(home::show))
         .route("/auth/login/", get(login::show).post(login::submit))
         .route("/auth/logout/", post(login::logout))
+        .route(
+            "/settings/account/authorized-applications/",
+            get(settings::list),
+        )
+        .route(
+            "/settings/account/authorized-applications/{id}/revoke/",
+            get(settings::confirm).post(settings::revoke),
+        )
         // Partners' clients, through the user's browser.
         .route(
             "/oauth/authorize/",
@@ -69,6 +78,11 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/api/0/teams/{org}/{team}/projects/",
             post(projects::create),
+        )
+        // The signed-in user's own settings, by session cookie.
+        .route(
+            "/api/0/api-authorizations/",
+            get(authorizations::list).delete(authorizations::revoke),
         )
         // Operators and load balancers.
         .route("/_health/", get(health))

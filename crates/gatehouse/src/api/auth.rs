@@ -43,8 +43,30 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::InvalidToken("Application inactive or deleted"));
         }
         tracing::Span::current().record("user.id", bearer.user_id);
+        record_use(state, &bearer);
         Ok(Caller { bearer })
     }
+}
+
+/// How stale a token's "last used" time may get before a request refreshes it: writing it
+/// on every request would put a write on the hottest path.
+const LAST_USED_PRECISION: time::Duration = time::Duration::minutes(1);
+
+/// Notes the token's use, at most once a minute, without making the request wait.
+fn record_use(state: &AppState, bearer: &Bearer) {
+    let at = now();
+    if bearer
+        .last_used_at
+        .is_some_and(|last| at - last < LAST_USED_PRECISION)
+    {
+        return;
+    }
+    let (storage, token_id) = (state.storage.clone(), bearer.token_id);
+    tokio::spawn(async move {
+        if let Err(error) = storage.touch_token(token_id, at).await {
+            tracing::warn!(%error, "could not record a token's use");
+        }
+    });
 }
 
 /// The token of an `Authorization: Bearer …` header.

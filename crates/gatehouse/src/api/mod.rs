@@ -2,6 +2,7 @@
 //! and a file per resource.
 
 pub mod auth;
+pub mod authorizations;
 pub mod body;
 pub mod error;
 pub mod events;

@@ -131,3 +131,104 @@ impl Storage {
         })
     }
 }
+
+/// An authorization as the user's Authorized Applications list shows it.
+#[derive(Debug, Clone)]
+pub struct AuthorizationListing {
+    pub authorization: Authorization,
+    pub client_id: String,
+    pub application_name: String,
+    pub homepage_url: String,
+    pub privacy_url: String,
+    pub terms_url: String,
+    /// `(id, slug, name)` of the connected organization; `None` for user-level apps.
+    pub organization: Option<(i64, String, String)>,
+    /// When a token of this authorization last reached the API.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+type ListingRow = (
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+impl Storage {
+    /// The user's authorizations of active applications, by application name.
+    pub async fn list_user_authorizations(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<AuthorizationListing>, StorageError> {
+        let rows: Vec<ListingRow> = sqlx::query_as(
+            "SELECT z.id, z.user_id, z.application_id, z.organization_id, z.scopes, \
+             z.created_at, a.client_id, a.name, a.homepage_url, a.privacy_url, a.terms_url, \
+             o.slug, o.name, \
+             (SELECT MAX(t.last_used_at) FROM tokens t WHERE t.authorization_id = z.id) \
+             FROM authorizations z \
+             JOIN applications a ON a.id = z.application_id \
+             LEFT JOIN organizations o ON o.id = z.organization_id \
+             WHERE z.user_id = $1 AND a.status = 'active' \
+             ORDER BY a.name, z.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(listing_from_row).collect()
+    }
+
+    /// Ends one of the user's authorizations: the authorization, every token and every
+    /// code of it go in one statement (the tokens and codes cascade), so the next API call
+    /// with any of its tokens gets 401. `None` when the user has no such authorization.
+    pub async fn revoke_authorization(
+        &self,
+        user_id: i64,
+        authorization_id: i64,
+    ) -> Result<Option<Authorization>, StorageError> {
+        let row: Option<AuthorizationRow> = sqlx::query_as(
+            "DELETE FROM authorizations WHERE id = $1 AND user_id = $2 \
+             RETURNING id, user_id, application_id, organization_id, scopes, created_at",
+        )
+        .bind(authorization_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(from_row).transpose()
+    }
+}
+
+fn listing_from_row(row: ListingRow) -> Result<AuthorizationListing, StorageError> {
+    let (id, user_id, application_id, organization_id, scopes, created_at) =
+        (row.0, row.1, row.2, row.3, row.4, row.5);
+    let organization = match (organization_id, row.11, row.12) {
+        (Some(id), Some(slug), Some(name)) => Some((id, slug, name)),
+        _ => None,
+    };
+    Ok(AuthorizationListing {
+        authorization: from_row((
+            id,
+            user_id,
+            application_id,
+            organization_id,
+            scopes,
+            created_at,
+        ))?,
+        client_id: row.6,
+        application_name: row.7,
+        homepage_url: row.8,
+        privacy_url: row.9,
+        terms_url: row.10,
+        organization,
+        last_used_at: row.13.map(from_micros),
+    })
+}

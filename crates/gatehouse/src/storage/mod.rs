@@ -28,7 +28,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use time::OffsetDateTime;
 
-pub use authorizations::Authorization;
+pub use authorizations::{Authorization, AuthorizationListing};
 pub use error::StorageError;
 pub use events::{Event, Frame, NewEvent};
 pub use grants::{NewGrant, RedeemedGrant, Redemption};

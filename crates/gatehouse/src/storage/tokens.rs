@@ -224,6 +224,7 @@ pub struct Bearer {
     pub role: Option<Role>,
     pub scopes: ScopeSet,
     pub expires_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 type BearerRow = (
@@ -235,6 +236,7 @@ type BearerRow = (
     Option<String>,
     String,
     i64,
+    Option<i64>,
 );
 
 impl Storage {
@@ -248,7 +250,7 @@ impl Storage {
     ) -> Result<Option<Bearer>, StorageError> {
         let row: Option<BearerRow> = sqlx::query_as(
             "SELECT t.id, t.user_id, u.status, a.status, t.organization_id, m.role, t.scopes, \
-             t.expires_at \
+             t.expires_at, t.last_used_at \
              FROM tokens t \
              JOIN users u ON u.id = t.user_id \
              JOIN applications a ON a.id = t.application_id \
@@ -259,35 +261,36 @@ impl Storage {
         .bind(access_digest.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        let Some((
-            token_id,
-            user_id,
-            user_status,
-            app_status,
-            organization_id,
-            role,
-            scopes,
-            expires_at,
-        )) = row
-        else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let role = match role {
+        let role = match &row.5 {
             Some(role) => Some(
                 role.parse()
-                    .map_err(|_| StorageError::corrupt("role", &role))?,
+                    .map_err(|_| StorageError::corrupt("role", role))?,
             ),
             None => None,
         };
         Ok(Some(Bearer {
-            token_id,
-            user_id,
-            user_active: user_status == "active",
-            application_active: app_status == "active",
-            organization_id,
+            token_id: row.0,
+            user_id: row.1,
+            user_active: row.2 == "active",
+            application_active: row.3 == "active",
+            organization_id: row.4,
             role,
-            scopes: ScopeSet::parse(&scopes).map_err(|e| StorageError::corrupt("scopes", e))?,
-            expires_at: from_micros(expires_at),
+            scopes: ScopeSet::parse(&row.6).map_err(|e| StorageError::corrupt("scopes", e))?,
+            expires_at: from_micros(row.7),
+            last_used_at: row.8.map(from_micros),
         }))
+    }
+
+    /// Records that a token reached the API, for the user's Authorized Applications page.
+    pub async fn touch_token(&self, token_id: i64, at: OffsetDateTime) -> Result<(), StorageError> {
+        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(to_micros(at))
+            .bind(token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

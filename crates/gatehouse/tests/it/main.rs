@@ -9,6 +9,7 @@
 mod api;
 mod api_auth;
 mod authorize;
+mod authorized_applications;
 mod browser;
 mod cli;
 mod connect_in_browser;
