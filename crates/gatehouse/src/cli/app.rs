@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{CliError, print_json};
 use crate::domain::{
     AccessLevel, AllowedOrigin, Application, ApplicationStatus, ClientSecret, ClientType,
-    DisplayName, NewApplication, RedirectUri, ScopeSet, WebUrl,
+    DisplayName, NewApplication, RedirectUri, ScopeSet, WebUrl, application::ApplicationKind,
 };
 use crate::storage::{Storage, StorageError};
 
@@ -61,6 +61,10 @@ pub struct CreateArgs {
     /// Act for the user as a whole instead of connecting one organization.
     #[arg(long)]
     user_level: bool,
+    /// An API that accepts gatehouse's tokens: it may introspect every application's tokens,
+    /// not only its own. Needs a secret, so not with --public.
+    #[arg(long)]
+    resource_server: bool,
     #[arg(long)]
     json: bool,
 }
@@ -90,8 +94,9 @@ pub async fn run(storage: &Storage, command: AppCommand) -> Result<(), CliError>
 
 async fn create(storage: &Storage, args: CreateArgs) -> Result<(), CliError> {
     let new = parse_new_application(&args).map_err(CliError::Invalid)?;
+    let kind = parse_kind(&args).map_err(CliError::Invalid)?;
 
-    let (app, secret) = storage.create_application(&new).await?;
+    let (app, secret) = storage.create_application_of_kind(&new, kind).await?;
 
     print_app(&app, Some(secret.as_ref()), args.json);
     Ok(())
@@ -130,6 +135,17 @@ fn parse_new_application(args: &CreateArgs) -> Result<NewApplication, String> {
             false => AccessLevel::Organization,
         },
     })
+}
+
+/// A resource server authenticates to introspect, so it must be able to keep a secret.
+fn parse_kind(args: &CreateArgs) -> Result<ApplicationKind, String> {
+    match (args.resource_server, args.public) {
+        (true, true) => {
+            Err("--resource-server needs a client secret; it cannot be --public".into())
+        }
+        (true, false) => Ok(ApplicationKind::ResourceServer),
+        (false, _) => Ok(ApplicationKind::Client),
+    }
 }
 
 async fn list(storage: &Storage, json: bool) -> Result<(), CliError> {
@@ -204,6 +220,7 @@ fn print_app(app: &Application, secret: Option<Option<&ClientSecret>>, json: boo
     println!("status:           {}", app.status.as_str());
     println!("client type:      {}", app.client_type.as_str());
     println!("access level:     {}", app.access_level.as_str());
+    println!("kind:             {}", app.kind.as_str());
     println!("scopes:           {}", app.scopes);
     for uri in &app.redirect_uris {
         println!("redirect URI:     {uri}");
@@ -234,6 +251,7 @@ fn app_json(app: &Application, secret: Option<Option<&ClientSecret>>) -> Value {
         "scopes": app.scopes.names(),
         "public": app.client_type == ClientType::Public,
         "org_level": app.access_level == AccessLevel::Organization,
+        "resource_server": app.is_resource_server(),
         "status": app.status.as_str(),
     });
     if let Some(secret) = secret {

@@ -2,7 +2,9 @@
 
 use time::OffsetDateTime;
 
-use super::{AllowedOrigin, ClientId, Digest, DisplayName, RedirectUri, ScopeSet, WebUrl};
+use super::{
+    AllowedOrigin, ClientId, Digest, DisplayName, RedirectUri, ScopeSet, WebUrl, WebhookUrl,
+};
 
 /// Whether the application can keep a secret (a server) or not (a browser or native app).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +19,15 @@ pub enum ClientType {
 pub enum AccessLevel {
     Organization,
     User,
+}
+
+/// What an application may do besides being an OAuth client. A resource server (an API that
+/// accepts gatehouse's tokens) may also introspect tokens issued to other applications;
+/// every other application may introspect only its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationKind {
+    Client,
+    ResourceServer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +53,7 @@ macro_rules! stored_names {
 
 stored_names!(ClientType { Confidential => "confidential", Public => "public" });
 stored_names!(AccessLevel { Organization => "organization", User => "user" });
+stored_names!(ApplicationKind { Client => "client", ResourceServer => "resource_server" });
 stored_names!(ApplicationStatus { Active => "active", Inactive => "inactive" });
 
 /// What the operator supplies to register an application; every field already validated.
@@ -75,12 +87,19 @@ pub struct Application {
     /// The most the application may ask for.
     pub scopes: ScopeSet,
     pub access_level: AccessLevel,
+    pub kind: ApplicationKind,
     pub status: ApplicationStatus,
     pub created_at: OffsetDateTime,
+    /// Where revocation notices go; `None` when the application asked for none.
+    pub webhook_url: Option<WebhookUrl>,
 }
 
 impl Application {
     pub fn is_active(&self) -> bool {
         self.status == ApplicationStatus::Active
+    }
+
+    pub fn is_resource_server(&self) -> bool {
+        self.kind == ApplicationKind::ResourceServer
     }
 }

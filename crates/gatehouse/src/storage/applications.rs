@@ -3,7 +3,7 @@
 use super::{Storage, StorageError, from_json_list, from_micros, now, to_json_list, to_micros};
 use crate::domain::{
     AccessLevel, AllowedOrigin, Application, ApplicationStatus, ClientId, ClientSecret, ClientType,
-    Digest, NewApplication, RedirectUri, ScopeSet,
+    Digest, NewApplication, RedirectUri, ScopeSet, WebhookUrl, application::ApplicationKind,
 };
 
 #[derive(sqlx::FromRow)]
@@ -20,13 +20,15 @@ struct ApplicationRow {
     terms_url: String,
     scopes: String,
     access_level: String,
+    kind: String,
     status: String,
     created_at: i64,
+    webhook_url: Option<String>,
 }
 
 const APPLICATION_COLUMNS: &str = "id, client_id, client_type, secret_digest, name, \
     redirect_uris, allowed_origins, homepage_url, privacy_url, terms_url, scopes, \
-    access_level, status, created_at";
+    access_level, kind, status, created_at, webhook_url";
 
 impl TryFrom<ApplicationRow> for Application {
     type Error = StorageError;
@@ -58,9 +60,16 @@ impl TryFrom<ApplicationRow> for Application {
             scopes: ScopeSet::parse(&row.scopes).map_err(|e| StorageError::corrupt("scopes", e))?,
             access_level: AccessLevel::from_stored(&row.access_level)
                 .ok_or_else(|| StorageError::corrupt("access level", &row.access_level))?,
+            kind: ApplicationKind::from_stored(&row.kind)
+                .ok_or_else(|| StorageError::corrupt("application kind", &row.kind))?,
             status: ApplicationStatus::from_stored(&row.status)
                 .ok_or_else(|| StorageError::corrupt("status", &row.status))?,
             created_at: from_micros(row.created_at),
+            webhook_url: row
+                .webhook_url
+                .map(|url| WebhookUrl::parse(&url))
+                .transpose()
+                .map_err(|e| StorageError::corrupt("webhook URL", e))?,
         })
     }
 }
@@ -72,6 +81,17 @@ impl Storage {
         &self,
         new: &NewApplication,
     ) -> Result<(Application, Option<ClientSecret>), StorageError> {
+        self.create_application_of_kind(new, ApplicationKind::Client)
+            .await
+    }
+
+    /// Like [`Storage::create_application`], for an application of another kind: a
+    /// resource server may introspect every application's tokens.
+    pub async fn create_application_of_kind(
+        &self,
+        new: &NewApplication,
+        kind: ApplicationKind,
+    ) -> Result<(Application, Option<ClientSecret>), StorageError> {
         let secret = match new.client_type {
             ClientType::Confidential => Some(ClientSecret::generate()),
             ClientType::Public => None,
@@ -80,8 +100,8 @@ impl Storage {
         let sql = format!(
             "INSERT INTO applications (client_id, client_type, secret_digest, name, \
              redirect_uris, allowed_origins, homepage_url, privacy_url, terms_url, scopes, \
-             access_level, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12) \
+             access_level, kind, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'active', $13) \
              RETURNING {APPLICATION_COLUMNS}"
         );
         let row: ApplicationRow = sqlx::query_as(&sql)
@@ -96,6 +116,7 @@ impl Storage {
             .bind(new.terms_url.as_str())
             .bind(new.scopes.to_string())
             .bind(new.access_level.as_str())
+            .bind(kind.as_str())
             .bind(to_micros(now()))
             .fetch_one(&self.pool)
             .await?;
