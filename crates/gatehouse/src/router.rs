@@ -10,7 +10,7 @@ use crate::api::{
     authorizations, events, index, issues, members, openapi, organizations, projects, releases,
     teams,
 };
-use crate::oauth::{authorize, cors, token, userinfo};
+use crate::oauth::{authorize, cors, introspect, revoke, token, userinfo};
 use crate::pages::{home, login, settings};
 use crate::server::{AppState, log_request};
 
@@ -43,6 +43,16 @@ pub fn build(state: AppState) -> Router {
             "/oauth/token",
             post(token::exchange).options(cors::preflight),
         )
+        .route(
+            "/oauth/revoke/",
+            post(revoke::revoke).options(cors::preflight),
+        )
+        .route(
+            "/oauth/revoke",
+            post(revoke::revoke).options(cors::preflight),
+        )
+        .route("/oauth/introspect/", post(introspect::introspect))
+        .route("/oauth/introspect", post(introspect::introspect))
         .route("/oauth/userinfo/", get(userinfo::show))
         .route("/oauth/userinfo", get(userinfo::show))
         // The Sentry-compatible API, for partners holding a bearer token.
