@@ -114,6 +114,7 @@ impl From<&Event> for EventBody {
 /// One event of a project; needs `event:read`.
 #[utoipa::path(
     get,
+    operation_id = "events_show",
     path = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/events/{event_id}/",
     tag = "events",
     params(

@@ -30,6 +30,7 @@ pub struct UserRef {
 /// can check a token without touching data.
 #[utoipa::path(
     get,
+    operation_id = "api_show",
     path = "/api/0/",
     tag = "auth",
     responses(

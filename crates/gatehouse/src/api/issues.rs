@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::body::{object, required_string};
 use super::openapi::Detail;
 use super::organizations::reach;
-use super::pagination::{Page, PageQuery};
+use super::pagination::{ApiQuery, Page, PageQuery};
 use super::projects::reach_project;
 use super::{ApiError, Caller};
 use crate::domain::Scope;
@@ -76,12 +76,14 @@ impl From<&Issue> for IssueBody {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IssueQuery {
+    #[param(pattern = r"^(is:(unresolved|resolved|ignored))?$")]
     query: Option<String>,
 }
 
 /// A project's issues, most recently seen first; needs `event:read`.
 #[utoipa::path(
     get,
+    operation_id = "issues_list",
     path = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/issues/",
     tag = "issues",
     params(("organization_id_or_slug" = String, Path), ("project_id_or_slug" = String, Path), IssueQuery, PageQuery),
@@ -97,13 +99,13 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path((org, project)): Path<(String, String)>,
-    Query(filter): Query<IssueQuery>,
-    Query(query): Query<PageQuery>,
+    ApiQuery(filter): ApiQuery<IssueQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<IssueBody>>), ApiError> {
     let (_, project, access) = reach_project(&state, &caller, &org, &project).await?;
     Caller::require(access, Scope::EventRead)?;
     let status = parse_query(filter.query.as_deref())?;
-    let page = Page::from_query(&query);
+    let page = Page::from_query(&query)?;
 
     let issues = state
         .storage
@@ -121,6 +123,7 @@ pub async fn list(
 /// One issue; needs `event:read`.
 #[utoipa::path(
     get,
+    operation_id = "issues_show",
     path = "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
     tag = "issues",
     params(("organization_id_or_slug" = String, Path), ("issue_id" = i64, Path)),
@@ -151,13 +154,22 @@ pub async fn show(
 #[derive(Debug, ToSchema)]
 #[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
 pub struct IssueInput {
-    /// resolved, unresolved or ignored.
-    status: String,
+    status: StatusChoice,
+}
+
+/// The three states of an issue.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum StatusChoice {
+    Resolved,
+    Unresolved,
+    Ignored,
 }
 
 /// Resolves, unresolves or ignores an issue; needs `event:write`.
 #[utoipa::path(
     put,
+    operation_id = "issues_update",
     path = "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
     tag = "issues",
     params(("organization_id_or_slug" = String, Path), ("issue_id" = i64, Path)),
@@ -196,6 +208,7 @@ pub async fn update(
 /// Deletes an issue and its events; needs `event:admin`.
 #[utoipa::path(
     delete,
+    operation_id = "issues_delete",
     path = "/api/0/organizations/{organization_id_or_slug}/issues/{issue_id}/",
     tag = "issues",
     params(("organization_id_or_slug" = String, Path), ("issue_id" = i64, Path)),
@@ -227,7 +240,7 @@ pub fn parse_id(id: &str) -> Result<i64, ApiError> {
 }
 
 fn parse_query(query: Option<&str>) -> Result<Option<IssueStatus>, ApiError> {
-    match query.map(str::trim) {
+    match query {
         None => Ok(Some(IssueStatus::Unresolved)),
         Some("") => Ok(None),
         Some(query) => query

@@ -2,19 +2,19 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::body::{object, optional_string};
 use super::openapi::Detail;
-use super::pagination::{Page, PageQuery};
+use super::pagination::{ApiQuery, Page, PageQuery};
 use super::{ApiError, Caller};
 use crate::domain::timestamp::iso8601;
-use crate::domain::{DisplayName, Scope, ScopeSet};
+use crate::domain::{DisplayName, Scope, ScopeSet, Slug};
 use crate::server::AppState;
-use crate::storage::Organization;
+use crate::storage::{Organization, StorageError};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -38,11 +38,13 @@ pub struct StatusBody {
 /// was issued for.
 #[utoipa::path(
     get,
+    operation_id = "organizations_list",
     path = "/api/0/organizations/",
     tag = "organizations",
     params(PageQuery),
     responses(
         (status = 200, description = "A page of organizations", body = [OrganizationBody]),
+        (status = 400, description = "A query parameter is malformed or out of range"),
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "The token lacks org:read", body = Detail),
     )
@@ -50,10 +52,10 @@ pub struct StatusBody {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<OrganizationBody>>), ApiError> {
     caller.require_own(Scope::OrgRead)?;
-    let page = Page::from_query(&query);
+    let page = Page::from_query(&query)?;
 
     let memberships = state
         .storage
@@ -87,6 +89,7 @@ pub async fn list(
 /// One organization, with what the caller may do in it.
 #[utoipa::path(
     get,
+    operation_id = "organizations_show",
     path = "/api/0/organizations/{organization_id_or_slug}/",
     tag = "organizations",
     params(("organization_id_or_slug" = String, Path, description = "The organization's slug")),
@@ -112,15 +115,18 @@ pub async fn show(
 #[derive(Debug, ToSchema)]
 #[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
 pub struct OrganizationInput {
-    /// 1 to 64 characters.
+    /// 1 to 64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: Option<String>,
-    /// Only the current slug is accepted: slugs are part of every API URL.
+    /// A new slug: every API URL of the organization changes with it.
+    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
     slug: Option<String>,
 }
 
-/// Renames an organization; needs `org:write`.
+/// Renames an organization or changes its slug; needs `org:write`.
 #[utoipa::path(
     put,
+    operation_id = "organizations_update",
     path = "/api/0/organizations/{organization_id_or_slug}/",
     tag = "organizations",
     params(("organization_id_or_slug" = String, Path, description = "The organization's slug")),
@@ -131,6 +137,7 @@ pub struct OrganizationInput {
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "Out of reach, or no org:write", body = Detail),
         (status = 404, description = "No such organization", body = Detail),
+        (status = 409, description = "Another organization has the slug", body = Detail),
     )
 )]
 pub async fn update(
@@ -143,23 +150,26 @@ pub async fn update(
     Caller::require(access, Scope::OrgWrite)?;
 
     let fields = object(&body)?;
-    if optional_string(&fields, "slug")?.is_some_and(|new| new != organization.slug) {
-        return Err(ApiError::field(
-            "slug",
-            "Changing the slug is not supported.",
-        ));
-    }
-    let name = match optional_string(&fields, "name")? {
-        Some(name) => DisplayName::parse(name, "name", 64)
-            .map_err(|error| ApiError::field("name", error.to_string()))?,
-        None => return Ok(Json(serialize(&organization, access))),
-    };
+    let name = optional_string(&fields, "name")?
+        .map(|name| DisplayName::parse(name, "name", 64))
+        .transpose()
+        .map_err(|error| ApiError::field("name", error.to_string()))?;
+    let new_slug = optional_string(&fields, "slug")?
+        .map(Slug::parse)
+        .transpose()
+        .map_err(|error| ApiError::field("slug", error.to_string()))?;
 
-    let renamed = state
+    let updated = state
         .storage
-        .rename_organization(organization.id, &name)
-        .await?;
-    Ok(Json(serialize(&renamed, access)))
+        .update_organization(organization.id, name.as_ref(), new_slug.as_ref())
+        .await
+        .map_err(|error| match error {
+            StorageError::Conflict => {
+                ApiError::Conflict("An organization with this slug already exists.")
+            }
+            other => other.into(),
+        })?;
+    Ok(Json(serialize(&updated, access)))
 }
 
 /// The organization named in a URL, and the caller's access in it. An unknown slug and an

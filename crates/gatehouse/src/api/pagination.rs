@@ -1,8 +1,14 @@
 //! Sentry's cursor pagination: `?cursor=LIMIT:PAGE:IS_PREV` in, a `Link` header out with a
 //! `previous` and a `next` link, each saying whether it has `results`.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::ApiError;
 
 pub const DEFAULT_PER_PAGE: u32 = 100;
 const MAX_PER_PAGE: u32 = 100;
@@ -25,20 +31,39 @@ pub struct Page {
     pub number: u32,
 }
 
+/// A query string parsed into `T`, or a JSON 400 naming what is wrong: axum's own
+/// `Query` would answer in plain text, outside the API's documented shapes.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query).map(ApiQuery).map_err(|error| {
+            ApiError::BadRequest(json!({"detail": format!("Invalid query string: {error}")}))
+        })
+    }
+}
+
 impl Page {
-    /// A malformed cursor starts from the first page, as Sentry does.
-    pub fn from_query(query: &PageQuery) -> Page {
-        let limit = query
-            .per_page
-            .unwrap_or(DEFAULT_PER_PAGE)
-            .clamp(1, MAX_PER_PAGE);
+    /// A malformed cursor starts from the first page, as Sentry does; a `per_page` outside
+    /// 1 to 100 is refused.
+    pub fn from_query(query: &PageQuery) -> Result<Page, ApiError> {
+        let limit = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=MAX_PER_PAGE).contains(&limit) {
+            return Err(ApiError::field(
+                "per_page",
+                "Ensure this value is between 1 and 100.",
+            ));
+        }
         let number = query
             .cursor
             .as_deref()
             .and_then(|cursor| cursor.split(':').nth(1))
             .and_then(|page| page.parse().ok())
             .unwrap_or(0);
-        Page { limit, number }
+        Ok(Page { limit, number })
     }
 
     /// How many rows to fetch: one more than shown, to learn whether a next page exists.
@@ -66,7 +91,7 @@ impl Page {
             self.number > 0,
             1,
         );
-        let next = link(self.number + 1, "next", has_next, 0);
+        let next = link(self.number.saturating_add(1), "next", has_next, 0);
         let mut headers = HeaderMap::new();
         if let Ok(value) = HeaderValue::from_str(&format!("{previous}, {next}")) {
             headers.insert(header::LINK, value);
@@ -80,12 +105,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_last_possible_page_does_not_overflow() {
+        let query = PageQuery {
+            cursor: Some(format!("100:{}:0", u32::MAX)),
+            per_page: None,
+        };
+        let page = Page::from_query(&query).unwrap();
+
+        let (headers, rows) = page.finish(Vec::<u8>::new(), "u");
+
+        assert!(rows.is_empty());
+        assert!(headers[header::LINK].to_str().unwrap().contains(r#"rel="next"; results="false""#));
+    }
+
+    #[test]
+    fn per_page_outside_one_to_a_hundred_is_refused() {
+        for per_page in [0, 101] {
+            let query = PageQuery {
+                cursor: None,
+                per_page: Some(per_page),
+            };
+            assert!(Page::from_query(&query).is_err(), "{per_page}");
+        }
+    }
+
+    #[test]
     fn the_cursor_names_the_page_and_the_link_says_whether_more_follow() {
         let query = PageQuery {
             cursor: Some("2:1:0".into()),
             per_page: Some(2),
         };
-        let page = Page::from_query(&query);
+        let page = Page::from_query(&query).unwrap();
 
         let (headers, rows) = page.finish(vec![1, 2, 3], "https://gh.example/api/0/x/");
 
@@ -104,7 +154,7 @@ mod tests {
 
     #[test]
     fn the_last_page_has_no_next_results() {
-        let page = Page::from_query(&PageQuery::default());
+        let page = Page::from_query(&PageQuery::default()).unwrap();
 
         let (headers, _) = page.finish(vec![1], "u");
 

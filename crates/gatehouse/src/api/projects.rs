@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::body::{object, optional_string, required_string};
 use super::openapi::Detail;
 use super::organizations::reach;
-use super::pagination::{Page, PageQuery};
+use super::pagination::{ApiQuery, Page, PageQuery};
 use super::teams::TeamBody;
 use super::{ApiError, Caller};
 use crate::domain::timestamp::iso8601;
@@ -48,11 +48,13 @@ impl From<&Project> for ProjectBody {
 /// The organization's projects; needs `project:read`.
 #[utoipa::path(
     get,
+    operation_id = "projects_list",
     path = "/api/0/organizations/{organization_id_or_slug}/projects/",
     tag = "projects",
     params(("organization_id_or_slug" = String, Path), PageQuery),
     responses(
         (status = 200, description = "A page of projects", body = [ProjectBody]),
+        (status = 400, description = "A query parameter is malformed or out of range"),
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "Out of reach, or no project:read", body = Detail),
         (status = 404, description = "No such organization", body = Detail),
@@ -62,11 +64,11 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(org): Path<String>,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<ProjectBody>>), ApiError> {
     let (organization, access) = reach(&state, &caller, &org).await?;
     Caller::require(access, Scope::ProjectRead)?;
-    let page = Page::from_query(&query);
+    let page = Page::from_query(&query)?;
 
     let projects = state
         .storage
@@ -87,6 +89,7 @@ pub async fn list(
 /// One project; needs `project:read`.
 #[utoipa::path(
     get,
+    operation_id = "projects_show",
     path = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/",
     tag = "projects",
     params(("organization_id_or_slug" = String, Path), ("project_id_or_slug" = String, Path)),
@@ -111,6 +114,7 @@ pub async fn show(
 /// Changes a project's `name`, `slug` or `platform`; needs `project:write`.
 #[utoipa::path(
     put,
+    operation_id = "projects_update",
     path = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/",
     tag = "projects",
     params(("organization_id_or_slug" = String, Path), ("project_id_or_slug" = String, Path)),
@@ -121,6 +125,7 @@ pub async fn show(
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "Out of reach, or no project:write", body = Detail),
         (status = 404, description = "No such organization or project", body = Detail),
+        (status = 409, description = "Another project has the slug", body = Detail),
     )
 )]
 pub async fn update(
@@ -154,6 +159,7 @@ pub async fn update(
 /// Deletes a project with its issues and events; needs `project:admin`.
 #[utoipa::path(
     delete,
+    operation_id = "projects_delete",
     path = "/api/0/projects/{organization_id_or_slug}/{project_id_or_slug}/",
     tag = "projects",
     params(("organization_id_or_slug" = String, Path), ("project_id_or_slug" = String, Path)),
@@ -176,25 +182,42 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What `POST` and `PUT` accept.
+/// What `POST` accepts.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
+pub struct NewProjectInput {
+    /// 1 to 64 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
+    name: String,
+    /// Lowercase letters, digits and hyphens, not only digits; made from the name when
+    /// left out.
+    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
+    slug: Option<String>,
+    /// Such as `python-django`.
+    #[schema(pattern = r"^[a-z0-9-]{1,64}$")]
+    platform: Option<String>,
+}
+
+/// What `PUT` accepts; every field is optional.
 #[derive(Debug, ToSchema)]
 #[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
 pub struct ProjectInput {
-    /// 1 to 64 characters.
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: Option<String>,
-    /// Lowercase letters, digits and hyphens; derived from the name when left out.
+    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
     slug: Option<String>,
-    /// Such as `python-django`.
+    #[schema(pattern = r"^[a-z0-9-]{1,64}$")]
     platform: Option<String>,
 }
 
 /// Creates a project owned by a team; needs `project:write`.
 #[utoipa::path(
     post,
+    operation_id = "projects_create",
     path = "/api/0/teams/{organization_id_or_slug}/{team_id_or_slug}/projects/",
     tag = "projects",
     params(("organization_id_or_slug" = String, Path), ("team_id_or_slug" = String, Path)),
-    request_body(content = ProjectInput, content_type = "application/json"),
+    request_body(content = NewProjectInput, content_type = "application/json"),
     responses(
         (status = 201, description = "The new project", body = ProjectBody),
         (status = 400, description = "A field is wrong; nothing was created"),
@@ -222,7 +245,7 @@ pub async fn create(
     let name = parse_name(required_string(&fields, "name")?)?;
     let slug = match optional_string(&fields, "slug")? {
         Some(slug) => parse_slug(slug)?,
-        None => parse_slug(&slug_from(name.as_str()))?,
+        None => slug_from(name.as_str()),
     };
     let new = NewProject {
         slug,
@@ -280,8 +303,9 @@ fn parse_platform(fields: &Map<String, Value>) -> Result<Option<String>, ApiErro
     }
 }
 
-/// A slug made from a name: lowercase ASCII letters and digits, other runs become hyphens.
-fn slug_from(name: &str) -> String {
+/// A slug made from a name: lowercase ASCII letters and digits, other runs become hyphens;
+/// `project-` in front when that alone is not a valid slug (empty, or only digits).
+fn slug_from(name: &str) -> Slug {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
@@ -290,12 +314,15 @@ fn slug_from(name: &str) -> String {
             slug.push('-');
         }
     }
-    slug.trim_end_matches('-').chars().take(50).collect()
+    let slug: String = slug.trim_end_matches('-').chars().take(40).collect();
+    Slug::parse(&slug)
+        .or_else(|_| Slug::parse(format!("project-{slug}").trim_end_matches('-')))
+        .unwrap_or_else(|_| unreachable!("project- and ASCII letters, digits, hyphens"))
 }
 
 fn slug_taken(error: StorageError) -> ApiError {
     match error {
-        StorageError::Conflict => ApiError::field("slug", "Another project uses this slug."),
+        StorageError::Conflict => ApiError::Conflict("A project with this slug already exists."),
         other => other.into(),
     }
 }
@@ -306,7 +333,9 @@ mod tests {
 
     #[test]
     fn slugs_are_made_from_names() {
-        assert_eq!(slug_from("My Web App!"), "my-web-app");
-        assert_eq!(slug_from("  Über API 2 "), "ber-api-2");
+        assert_eq!(slug_from("My Web App!").as_str(), "my-web-app");
+        assert_eq!(slug_from("  Über API 2 ").as_str(), "ber-api-2");
+        assert_eq!(slug_from("2024").as_str(), "project-2024");
+        assert_eq!(slug_from("!!!").as_str(), "project");
     }
 }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
@@ -12,7 +12,7 @@ use super::body::{object, required_string};
 use super::issues::ProjectRef;
 use super::openapi::Detail;
 use super::organizations::reach;
-use super::pagination::{Page, PageQuery};
+use super::pagination::{ApiQuery, Page, PageQuery};
 use super::{ApiError, Caller};
 use crate::domain::Scope;
 use crate::domain::timestamp::iso8601;
@@ -44,11 +44,13 @@ impl From<&Release> for ReleaseBody {
 /// The organization's releases, newest first; needs `project:releases`.
 #[utoipa::path(
     get,
+    operation_id = "releases_list",
     path = "/api/0/organizations/{organization_id_or_slug}/releases/",
     tag = "releases",
     params(("organization_id_or_slug" = String, Path), PageQuery),
     responses(
         (status = 200, description = "A page of releases", body = [ReleaseBody]),
+        (status = 400, description = "A query parameter is malformed or out of range"),
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "Out of reach, or no project:releases", body = Detail),
         (status = 404, description = "No such organization", body = Detail),
@@ -58,11 +60,11 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(org): Path<String>,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<(HeaderMap, Json<Vec<ReleaseBody>>), ApiError> {
     let (organization, access) = reach(&state, &caller, &org).await?;
     Caller::require(access, Scope::ProjectReleases)?;
-    let page = Page::from_query(&query);
+    let page = Page::from_query(&query)?;
 
     let releases = state
         .storage
@@ -84,15 +86,19 @@ pub async fn list(
 #[derive(Debug, ToSchema)]
 #[expect(dead_code, reason = "describes the body for the OpenAPI document only")]
 pub struct ReleaseInput {
-    /// 1 to 200 characters, no slash, not "." or "..".
+    /// 1 to 200 printable ASCII characters, starting with a letter or digit, no slash.
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[A-Za-z0-9][!-.0-~]*$")]
     version: String,
-    /// Slugs of the organization's projects the release ships in (at least one).
+    /// Slugs of the organization's projects the release ships in (1 to 100); an unknown
+    /// slug answers 404.
+    #[schema(min_items = 1, max_items = 100)]
     projects: Vec<String>,
 }
 
 /// Creates a release; needs `project:releases`.
 #[utoipa::path(
     post,
+    operation_id = "releases_create",
     path = "/api/0/organizations/{organization_id_or_slug}/releases/",
     tag = "releases",
     params(("organization_id_or_slug" = String, Path)),
@@ -102,7 +108,7 @@ pub struct ReleaseInput {
         (status = 400, description = "A field is wrong; nothing was created"),
         (status = 401, description = "No token, or one that does not work", body = Detail),
         (status = 403, description = "Out of reach, or no project:releases", body = Detail),
-        (status = 404, description = "No such organization", body = Detail),
+        (status = 404, description = "No such organization or project", body = Detail),
         (status = 409, description = "The version exists", body = Detail),
     )
 )]
@@ -136,29 +142,26 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ReleaseBody::from(&release))))
 }
 
+/// Versions appear in URLs and file names: printable ASCII without a slash, starting with a
+/// letter or digit (so never "." or "..").
 fn parse_version(version: &str) -> Result<String, ApiError> {
-    let valid = (1..=200).contains(&version.chars().count())
-        && !matches!(version, "." | ".." | "latest")
-        && !version.contains('/')
-        && !version.chars().any(|c| c.is_control() || c.is_whitespace());
+    let valid = (1..=200).contains(&version.len())
+        && version.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && version.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
     match valid {
         true => Ok(version.to_owned()),
         false => Err(ApiError::field("version", "Invalid release version.")),
     }
 }
 
-/// The ids of the projects named by slug; every one must be the organization's.
+/// The ids of the projects named by slug. A slug that names none of the organization's
+/// projects answers 404, as a URL naming it would.
 async fn project_ids(
     state: &AppState,
     organization: &Organization,
     projects: Option<&Value>,
 ) -> Result<Vec<i64>, ApiError> {
-    let invalid = || {
-        ApiError::field(
-            "projects",
-            "Give a list of this organization's project slugs.",
-        )
-    };
+    let invalid = || ApiError::field("projects", "Give a list of 1 to 100 project slugs.");
     let slugs = projects.and_then(Value::as_array).ok_or_else(invalid)?;
     if slugs.is_empty() || slugs.len() > 100 {
         return Err(invalid());
@@ -167,7 +170,7 @@ async fn project_ids(
     for slug in slugs {
         let slug = slug.as_str().ok_or_else(invalid)?;
         let project = state.storage.find_project(organization.id, slug).await?;
-        ids.push(project.ok_or_else(invalid)?.id);
+        ids.push(project.ok_or(ApiError::NotFound)?.id);
     }
     Ok(ids)
 }

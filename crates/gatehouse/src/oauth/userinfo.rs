@@ -28,6 +28,7 @@ pub struct UserInfo {
 /// Needs `openid`; `profile` adds the name, `email` the address.
 #[utoipa::path(
     get,
+    operation_id = "userinfo_show",
     path = "/oauth/userinfo/",
     tag = "auth",
     responses(

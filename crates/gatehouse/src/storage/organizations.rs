@@ -82,6 +82,15 @@ impl Storage {
         Ok(row.into())
     }
 
+    pub async fn find_organization(&self, id: i64) -> Result<Option<Organization>, StorageError> {
+        let row: Option<OrganizationRow> =
+            sqlx::query_as("SELECT id, slug, name, created_at FROM organizations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(Organization::from))
+    }
+
     pub async fn find_organization_by_slug(
         &self,
         slug: &str,
@@ -236,19 +245,23 @@ impl Storage {
             })
             .collect()
     }
+}
 
-    /// Renames an organization and returns it renamed. [`StorageError::NotFound`] for an
-    /// unknown organization.
-    pub async fn rename_organization(
+impl Storage {
+    /// Renames an organization and/or changes its slug. [`StorageError::Conflict`] when
+    /// another organization has the slug, [`StorageError::NotFound`] for an unknown id.
+    pub async fn update_organization(
         &self,
         organization_id: i64,
-        name: &DisplayName,
+        name: Option<&DisplayName>,
+        slug: Option<&Slug>,
     ) -> Result<Organization, StorageError> {
         let row: OrganizationRow = sqlx::query_as(
-            "UPDATE organizations SET name = $1 WHERE id = $2 \
-             RETURNING id, slug, name, created_at",
+            "UPDATE organizations SET name = COALESCE($1, name), slug = COALESCE($2, slug) \
+             WHERE id = $3 RETURNING id, slug, name, created_at",
         )
-        .bind(name.as_str())
+        .bind(name.map(DisplayName::as_str))
+        .bind(slug.map(Slug::as_str))
         .bind(organization_id)
         .fetch_one(&self.pool)
         .await?;

@@ -396,7 +396,7 @@ async fn bad_bodies_get_field_errors_and_change_nothing(db: TestDb) {
         (
             Method::PUT,
             "/api/0/organizations/acme/",
-            r#"{"slug": "renamed"}"#.into(),
+            r#"{"slug": "Not A Slug"}"#.into(),
             "slug",
         ),
     ];

@@ -595,12 +595,12 @@ async fn an_organization_can_be_renamed_and_keeps_its_slug(db: TestDb) {
 
     let renamed = org
         .storage
-        .rename_organization(org.id, &name("Acme Corporation"))
+        .update_organization(org.id, Some(&name("Acme Corporation")), None)
         .await
         .unwrap();
     let unknown = org
         .storage
-        .rename_organization(org.id + 100, &name("Nobody"))
+        .update_organization(org.id + 100, Some(&name("Nobody")), None)
         .await;
 
     assert_eq!(
