@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::keys::{KeyArgs, KeySource};
+
 /// Where the database is: `GATEHOUSE_DATABASE_URL`, default `sqlite://gatehouse.db` (in the
 /// working directory, created if missing).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://gatehouse.db";
@@ -39,6 +41,22 @@ pub struct ServerConfig {
     /// How long a refresh token works.
     #[arg(long, env = "GATEHOUSE_REFRESH_TOKEN_TTL", default_value = "90d", value_parser = parse_duration)]
     pub refresh_token_ttl: Duration,
+
+    /// How often the webhook worker looks for revocation notices to send (at most 10s).
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
+    pub webhook_poll_interval: Duration,
+
+    /// The wait before the second attempt at a notice; each later wait doubles, up to 10
+    /// minutes.
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_RETRY_BASE", default_value = "1s", value_parser = parse_duration)]
+    pub webhook_retry_base: Duration,
+
+    /// How long one webhook request may take (at most 60s).
+    #[arg(long, env = "GATEHOUSE_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// The checked settings the server runs with.
@@ -53,6 +71,30 @@ pub struct Settings {
     pub code_ttl: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    pub webhooks: WebhookSettings,
+}
+
+/// How revocation notices are sent (see [`crate::webhooks`]).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// The server key that signing secrets are derived from.
+    pub key: KeySource,
+    pub poll_interval: Duration,
+    /// The wait after the first failed attempt; it doubles after each further one.
+    pub retry_base: Duration,
+    pub timeout: Duration,
+}
+
+impl WebhookSettings {
+    /// The defaults the flags document, with this key.
+    pub fn new(key: KeySource) -> WebhookSettings {
+        WebhookSettings {
+            key,
+            poll_interval: Duration::from_secs(1),
+            retry_base: Duration::from_secs(1),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -65,6 +107,11 @@ pub enum ConfigError {
     ZeroLifetime(&'static str),
     #[error("the code lifetime may be at most 10 minutes (RFC 6749 §4.1.2)")]
     CodeLifetimeTooLong,
+    #[error("{0} must be more than zero and at most {1}")]
+    OutOfRange(&'static str, String),
+    /// The server key is malformed or its file unusable.
+    #[error("{0}")]
+    Key(String),
 }
 
 impl ServerConfig {
@@ -86,6 +133,7 @@ impl ServerConfig {
         if self.code_ttl > Duration::from_secs(600) {
             return Err(ConfigError::CodeLifetimeTooLong);
         }
+        let webhooks = self.webhook_settings()?;
         Ok(Settings {
             listen: self.listen,
             issuer,
@@ -94,6 +142,30 @@ impl ServerConfig {
             code_ttl: self.code_ttl,
             access_token_ttl: self.access_token_ttl,
             refresh_token_ttl: self.refresh_token_ttl,
+            webhooks,
+        })
+    }
+
+    /// Notices must arrive within seconds, and a stuck receiver may not hold a worker long.
+    fn webhook_settings(&self) -> Result<WebhookSettings, ConfigError> {
+        let limits = [
+            ("--webhook-poll-interval", self.webhook_poll_interval, 10),
+            ("--webhook-retry-base", self.webhook_retry_base, 600),
+            ("--webhook-timeout", self.webhook_timeout, 60),
+        ];
+        for (name, value, max_secs) in limits {
+            let max = Duration::from_secs(max_secs);
+            if value.is_zero() || value > max {
+                let max = humantime::format_duration(max).to_string();
+                return Err(ConfigError::OutOfRange(name, max));
+            }
+        }
+        let key = self.keys.source();
+        Ok(WebhookSettings {
+            key: key.map_err(|error| ConfigError::Key(error.to_string()))?,
+            poll_interval: self.webhook_poll_interval,
+            retry_base: self.webhook_retry_base,
+            timeout: self.webhook_timeout,
         })
     }
 }
@@ -181,6 +253,29 @@ mod tests {
         assert_eq!(
             error.err(),
             Some(ConfigError::ZeroLifetime("the access token lifetime"))
+        );
+    }
+
+    #[test]
+    fn webhook_intervals_default_short_and_refuse_zero_or_long_ones() {
+        let settings = config(&[]).validate().unwrap();
+        assert_eq!(settings.webhooks.poll_interval, Duration::from_secs(1));
+        assert_eq!(settings.webhooks.retry_base, Duration::from_secs(1));
+        assert_eq!(settings.webhooks.timeout, Duration::from_secs(10));
+
+        let zero = config(&["--webhook-poll-interval", "0s"]).validate();
+        let long = config(&["--webhook-timeout", "2m"]).validate();
+
+        assert_eq!(
+            zero.err(),
+            Some(ConfigError::OutOfRange(
+                "--webhook-poll-interval",
+                "10s".into()
+            ))
+        );
+        assert_eq!(
+            long.err(),
+            Some(ConfigError::OutOfRange("--webhook-timeout", "1m".into()))
         );
     }
 

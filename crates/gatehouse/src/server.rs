@@ -7,11 +7,13 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tracing::Instrument;
 
 use crate::config::Settings;
 use crate::router;
 use crate::storage::Storage;
+use crate::webhooks::delivery;
 
 /// What every handler can reach. Built once at start-up.
 #[derive(Clone)]
@@ -20,13 +22,16 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
-/// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+/// Serves until SIGINT or SIGTERM, then lets requests in flight finish. The webhook worker
+/// runs beside the server and stops after it, once its attempts in flight are done.
 pub async fn serve(
     listener: TcpListener,
     storage: Storage,
     settings: Settings,
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
+    let (stop_worker, worker_stops) = watch::channel(false);
+    let worker = delivery::spawn(storage.clone(), settings.webhooks.clone(), worker_stops);
     let state = AppState {
         storage,
         settings: Arc::new(settings),
@@ -37,6 +42,10 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = stop_worker.send(true);
+    if let Err(error) = worker.await {
+        tracing::error!(%error, "the webhook worker failed");
+    }
     tracing::info!("gatehouse stopped");
     Ok(())
 }

@@ -19,3 +19,5 @@ pub mod token;
 pub use pkce::{CodeChallenge, InvalidPkce};
 pub use token::{IssuedToken, TokenKind};
 pub mod timestamp;
+pub mod webhook;
+pub use webhook::{RevocationReason, WebhookSecret, WebhookUrl};

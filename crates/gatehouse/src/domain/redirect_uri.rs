@@ -147,14 +147,14 @@ impl fmt::Display for WebUrl {
     }
 }
 
-fn require_host(url: &Url, input: &str) -> Result<(), InvalidUri> {
+pub(super) fn require_host(url: &Url, input: &str) -> Result<(), InvalidUri> {
     match url.host() {
         Some(_) => Ok(()),
         None => Err(InvalidUri::NotAbsolute(input.to_owned())),
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(domain)) => domain == "localhost",
         Some(Host::Ipv4(ip)) => ip.is_loopback(),

@@ -16,7 +16,9 @@ use super::cors;
 use super::error::{OAuthError, no_store};
 use crate::domain::timestamp::iso8601;
 use crate::domain::token::is_well_formed;
-use crate::domain::{Application, CodeChallenge, Digest, IssuedToken, ScopeSet, TokenKind};
+use crate::domain::{
+    Application, CodeChallenge, Digest, IssuedToken, RevocationReason, ScopeSet, TokenKind,
+};
 use crate::server::AppState;
 use crate::storage::{NewToken, RedeemedGrant, Redemption, Rotation, TokenRecord, now};
 
@@ -343,7 +345,7 @@ fn grant_record(grant: &RedeemedGrant) -> TokenRecord {
 }
 
 /// The success body. A user disabled since consent gets nothing: the tokens just stored
-/// are revoked again.
+/// are revoked again, and the application told so, as an operator's doing.
 async fn answer(
     state: &AppState,
     pair: Pair,
@@ -354,7 +356,10 @@ async fn answer(
 ) -> Result<TokenAnswer, OAuthError> {
     let user = state.storage.find_user(user_id).await?;
     let Some(user) = user.filter(|user| user.is_active()) else {
-        state.storage.revoke_family(family_id).await?;
+        state
+            .storage
+            .revoke_family(family_id, RevocationReason::Operator)
+            .await?;
         return Err(OAuthError::invalid_grant("the user is inactive or deleted"));
     };
     tracing::Span::current().record("user.id", user.id);

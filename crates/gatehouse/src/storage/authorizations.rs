@@ -3,8 +3,9 @@
 
 use time::OffsetDateTime;
 
+use super::webhooks::{Ended, queue_notices};
 use super::{Storage, StorageError, from_micros, now, to_micros};
-use crate::domain::ScopeSet;
+use crate::domain::{RevocationReason, ScopeSet};
 
 #[derive(Debug, Clone)]
 pub struct Authorization {
@@ -190,20 +191,38 @@ impl Storage {
     /// Ends one of the user's authorizations: the authorization, every token and every
     /// code of it go in one statement (the tokens and codes cascade), so the next API call
     /// with any of its tokens gets 401. `None` when the user has no such authorization.
+    /// The application's webhook, if it has one, gets a `user_revoked` notice, queued in the
+    /// same transaction so that it cannot be lost.
     pub async fn revoke_authorization(
         &self,
         user_id: i64,
         authorization_id: i64,
     ) -> Result<Option<Authorization>, StorageError> {
+        let mut tx = self.pool.begin().await?;
         let row: Option<AuthorizationRow> = sqlx::query_as(
             "DELETE FROM authorizations WHERE id = $1 AND user_id = $2 \
              RETURNING id, user_id, application_id, organization_id, scopes, created_at",
         )
         .bind(authorization_id)
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        row.map(from_row).transpose()
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let revoked = from_row(row)?;
+
+        let ended = Ended {
+            authorization_id: revoked.id,
+            user_id: revoked.user_id,
+            application_id: revoked.application_id,
+            organization_id: revoked.organization_id,
+        };
+        queue_notices(&mut tx, &[ended], RevocationReason::UserRevoked).await?;
+
+        tx.commit().await?;
+        Ok(Some(revoked))
     }
 }
 

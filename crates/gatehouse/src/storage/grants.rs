@@ -1,7 +1,7 @@
 //! Authorization codes, stored as digests and redeemed at most once.
 
 use super::{NewToken, Storage, StorageError, to_micros};
-use crate::domain::{Digest, ScopeSet};
+use crate::domain::{Digest, RevocationReason, ScopeSet};
 use time::OffsetDateTime;
 
 /// A code about to be issued; `code_digest` is all that is kept of the code.
@@ -120,7 +120,9 @@ impl Storage {
         .await?;
         match family {
             Some(family) => Ok(Redemption::Replayed {
-                revoked: self.revoke_family(&family).await?,
+                revoked: self
+                    .revoke_family(&family, RevocationReason::TokenReuse)
+                    .await?,
             }),
             None => Ok(Redemption::Unknown),
         }

@@ -20,6 +20,7 @@ mod sessions;
 mod teams;
 mod tokens;
 mod users;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,8 +42,9 @@ pub use projects::{NewProject, Project, ProjectSummary, ProjectUpdate};
 pub use releases::{NewRelease, Release};
 pub use sessions::Session;
 pub use teams::Team;
-pub use tokens::{Bearer, NewToken, Rotation, TokenRecord};
+pub use tokens::{Bearer, NewToken, Rotation, TokenRecord, TokenSelection};
 pub use users::{NewUser, User, UserStatus};
+pub use webhooks::{AttemptOutcome, ClaimedDelivery, Delivery, DeliveryState, Webhook};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

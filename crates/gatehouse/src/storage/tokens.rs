@@ -3,8 +3,9 @@
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
+use super::webhooks::{ENDED_TOKEN_COLUMNS, Ended, queue_notices};
 use super::{Storage, StorageError, from_micros, now, to_micros};
-use crate::domain::{Digest, Role, ScopeSet};
+use crate::domain::{Digest, RevocationReason, Role, ScopeSet};
 
 /// A token pair about to be issued. Only digests and the last characters (for display)
 /// of the tokens are kept.
@@ -195,20 +196,93 @@ impl Storage {
                 .await?;
         match family {
             Some(family) => Ok(Rotation::Replayed {
-                revoked: self.revoke_family(&family).await?,
+                revoked: self
+                    .revoke_family(&family, RevocationReason::TokenReuse)
+                    .await?,
             }),
             None => Ok(Rotation::Unknown),
         }
     }
 
-    /// Deletes every token descended from one code. Returns how many went.
-    pub async fn revoke_family(&self, family_id: &str) -> Result<u64, StorageError> {
-        let result = sqlx::query("DELETE FROM tokens WHERE family_id = $1")
+    /// Deletes every token descended from one code and, in the same transaction, queues a
+    /// revocation notice for the application's webhook, if it has one. Returns how many
+    /// tokens went; a family already gone sends no notice.
+    pub async fn revoke_family(
+        &self,
+        family_id: &str,
+        reason: RevocationReason,
+    ) -> Result<u64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let sql =
+            format!("DELETE FROM tokens WHERE family_id = $1 RETURNING {ENDED_TOKEN_COLUMNS}");
+        let ended: Vec<Ended> = sqlx::query_as(&sql)
             .bind(family_id)
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-        Ok(result.rows_affected())
+        queue_notices(&mut tx, &ended, reason).await?;
+        tx.commit().await?;
+        Ok(ended.len() as u64)
     }
+
+    /// What operators call to take access away (`gatehouse app disable`, `gatehouse token
+    /// revoke`): deletes the selected tokens and unused codes and, in the same transaction,
+    /// queues an `operator` revocation notice per authorization they belonged to. Returns
+    /// how many tokens went.
+    pub async fn revoke_tokens_by_operator(
+        &self,
+        selection: TokenSelection,
+    ) -> Result<u64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let revoked = revoke_selected_tokens(&mut tx, selection).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+}
+
+/// Whose tokens an operator revokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSelection {
+    /// Every token of an application (by its row id).
+    Application(i64),
+    /// Every token of a user.
+    User(i64),
+    /// A user's tokens of one application.
+    UserOfApplication { user_id: i64, application_id: i64 },
+}
+
+/// [`Storage::revoke_tokens_by_operator`] inside the caller's transaction, for an operator
+/// action that changes more in the same transaction (disabling the application, say).
+pub(super) async fn revoke_selected_tokens(
+    tx: &mut Transaction<'static, Any>,
+    selection: TokenSelection,
+) -> Result<u64, StorageError> {
+    let (user_id, application_id) = match selection {
+        TokenSelection::Application(id) => (None, Some(id)),
+        TokenSelection::User(id) => (Some(id), None),
+        TokenSelection::UserOfApplication {
+            user_id,
+            application_id,
+        } => (Some(user_id), Some(application_id)),
+    };
+    let selected = "COALESCE($1, user_id) = user_id \
+                    AND COALESCE($2, application_id) = application_id";
+
+    let sql = format!("DELETE FROM tokens WHERE {selected} RETURNING {ENDED_TOKEN_COLUMNS}");
+    let ended: Vec<Ended> = sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(application_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    // An unused code would otherwise bring the connection back after the notice.
+    sqlx::query(&format!(
+        "DELETE FROM grants WHERE redeemed_at IS NULL AND {selected}"
+    ))
+    .bind(user_id)
+    .bind(application_id)
+    .execute(&mut **tx)
+    .await?;
+    queue_notices(tx, &ended, RevocationReason::Operator).await?;
+    Ok(ended.len() as u64)
 }
 
 /// Everything needed to decide what a bearer token may do, read in one query.

@@ -2,7 +2,9 @@
 //! missing scope, a role without it and another organization's token are refused with 403,
 //! and a revoked, expired or disabled user's token gets 401. Then a partner's real use.
 
-use gatehouse::domain::{AccessLevel, ClientType, DisplayName, Role, Scope, ScopeSet, Slug};
+use gatehouse::domain::{
+    AccessLevel, ClientType, DisplayName, RevocationReason, Role, Scope, ScopeSet, Slug,
+};
 use gatehouse::storage::{
     IssueStatus, Level, NewEvent, NewIssue, NewProject, NewRelease, Storage, Team, UserStatus, now,
 };
@@ -329,7 +331,7 @@ async fn every_endpoint_refuses_dead_tokens_with_401(db: TestDb) {
         let revoked = mint(&w.app, w.ada, Some(w.acme), needed, false).await;
         w.app
             .storage
-            .revoke_family(&revoked.family_id)
+            .revoke_family(&revoked.family_id, RevocationReason::Operator)
             .await
             .unwrap();
         let expired = mint(&w.app, w.ada, Some(w.acme), needed, true).await;

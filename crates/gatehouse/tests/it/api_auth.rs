@@ -2,7 +2,7 @@
 //! working answers 401 on the very next request, with Sentry's `detail` and an RFC 6750
 //! challenge; scopes are capped by the user's current role and by the token's organization.
 
-use gatehouse::domain::{ApplicationStatus, DisplayName, Role, Slug};
+use gatehouse::domain::{ApplicationStatus, DisplayName, RevocationReason, Role, Slug};
 use gatehouse::storage::UserStatus;
 use serde_json::Value;
 
@@ -113,7 +113,10 @@ async fn revocation_works_at_the_next_request(db: TestDb) {
         200
     );
 
-    app.storage.revoke_family(&minted.family_id).await.unwrap();
+    app.storage
+        .revoke_family(&minted.family_id, RevocationReason::Operator)
+        .await
+        .unwrap();
 
     assert_unauthorized(
         call(&app, "/api/0/", Some(&minted.token)).await,

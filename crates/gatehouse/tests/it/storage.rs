@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use gatehouse::domain::{
-    AccessLevel, ClientType, Digest, DisplayName, Email, Role, ScopeSet, Slug,
+    AccessLevel, ClientType, Digest, DisplayName, Email, RevocationReason, Role, ScopeSet, Slug,
 };
 use gatehouse::storage::{
     NewGrant, NewToken, NewUser, Redemption, Rotation, Storage, StorageError, now,
@@ -413,7 +413,11 @@ async fn tokens_are_found_by_digest_and_revoked_by_family(db: TestDb) {
             .is_none()
     );
 
-    assert_eq!(w.storage.revoke_family("family-a").await.unwrap(), 2);
+    let revoked = w
+        .storage
+        .revoke_family("family-a", RevocationReason::TokenReuse)
+        .await;
+    assert_eq!(revoked.unwrap(), 2);
     assert!(
         w.storage
             .find_token(&Digest::of("access-one"))

@@ -10,7 +10,8 @@ pub mod tokens;
 pub use cli::Cli;
 pub use db::TestDb;
 
-use gatehouse::config::Settings;
+use gatehouse::config::{Settings, WebhookSettings};
+use gatehouse::keys::{KeySource, ServerKey};
 use gatehouse::server;
 use std::time::Duration;
 
@@ -45,10 +46,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(db: TestDb) -> TestApp {
+        TestApp::spawn_with(db, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the settings changed by `adjust` first.
+    pub async fn spawn_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let storage = db.storage().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let settings = Settings {
+        let mut settings = Settings {
             listen: listener.local_addr().unwrap(),
             issuer: address.clone(),
             secure_cookies: false,
@@ -56,7 +62,9 @@ impl TestApp {
             code_ttl: Duration::from_secs(600),
             access_token_ttl: Duration::from_secs(30 * 86_400),
             refresh_token_ttl: Duration::from_secs(90 * 86_400),
+            webhooks: WebhookSettings::new(KeySource::Known(ServerKey::generate())),
         };
+        adjust(&mut settings);
         tokio::spawn(server::serve(listener, storage.clone(), settings));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
