@@ -8,6 +8,8 @@ use crate::domain::{
     AccessLevel, AllowedOrigin, Application, ApplicationStatus, ClientSecret, ClientType,
     DisplayName, NewApplication, RedirectUri, ScopeSet, WebUrl, application::ApplicationKind,
 };
+use crate::domain::{WebhookSecret, WebhookUrl};
+use crate::keys::{KeyArgs, ServerKey};
 use crate::storage::{Storage, StorageError};
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +35,17 @@ pub enum AppCommand {
     },
     /// Deactivate an application: its tokens stop working and it cannot start new flows.
     Disable { client_id: String },
+    /// Send revocation notices to URL, and issue a new webhook signing secret: printed once,
+    /// the previous one stops verifying.
+    SetWebhook {
+        client_id: String,
+        /// https, or http on a loopback host.
+        url: String,
+        #[command(flatten)]
+        keys: KeyArgs,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,6 +78,12 @@ pub struct CreateArgs {
     /// not only its own. Needs a secret, so not with --public.
     #[arg(long)]
     resource_server: bool,
+    /// Where to POST a signed notice when one of the application's authorizations is
+    /// revoked (https, or http on a loopback host). Its signing secret is printed once.
+    #[arg(long)]
+    webhook_url: Option<String>,
+    #[command(flatten)]
+    keys: KeyArgs,
     #[arg(long)]
     json: bool,
 }
@@ -75,7 +94,7 @@ pub async fn run(storage: &Storage, command: AppCommand) -> Result<(), CliError>
         AppCommand::List { json } => list(storage, json).await,
         AppCommand::Show { client_id, json } => {
             let app = find(storage, &client_id).await?;
-            print_app(&app, None, json);
+            print_app(&app, None, None, json);
             Ok(())
         }
         AppCommand::RotateSecret { client_id, json } => {
@@ -89,16 +108,41 @@ pub async fn run(storage: &Storage, command: AppCommand) -> Result<(), CliError>
             println!("disabled application {client_id}");
             Ok(())
         }
+        AppCommand::SetWebhook {
+            client_id,
+            url,
+            keys,
+            json,
+        } => set_webhook(storage, &client_id, &url, &keys, json).await,
     }
 }
 
 async fn create(storage: &Storage, args: CreateArgs) -> Result<(), CliError> {
     let new = parse_new_application(&args).map_err(CliError::Invalid)?;
     let kind = parse_kind(&args).map_err(CliError::Invalid)?;
+    let webhook = match &args.webhook_url {
+        Some(url) => Some((parse_webhook_url(url)?, load_key(&args.keys)?)),
+        None => None,
+    };
 
-    let (app, secret) = storage.create_application_of_kind(&new, kind).await?;
+    let (mut app, secret) = storage.create_application_of_kind(&new, kind).await?;
+    // A second statement: a failure between the two leaves an application without a
+    // webhook, which `app set-webhook` completes.
+    let webhook_secret = match webhook {
+        Some((url, key)) => {
+            let webhook = storage.set_webhook(app.client_id.as_str(), &url).await?;
+            app.webhook_url = Some(url);
+            Some(key.webhook_secret(&app.client_id, webhook.generation))
+        }
+        None => None,
+    };
 
-    print_app(&app, Some(secret.as_ref()), args.json);
+    print_app(
+        &app,
+        Some(secret.as_ref()),
+        webhook_secret.as_ref(),
+        args.json,
+    );
     Ok(())
 }
 
@@ -187,6 +231,48 @@ async fn rotate_secret(storage: &Storage, client_id: &str, json: bool) -> Result
     Ok(())
 }
 
+async fn set_webhook(
+    storage: &Storage,
+    client_id: &str,
+    url: &str,
+    keys: &KeyArgs,
+    json: bool,
+) -> Result<(), CliError> {
+    let url = parse_webhook_url(url)?;
+    let app = find(storage, client_id).await?;
+    let key = load_key(keys)?;
+
+    let webhook = storage
+        .set_webhook(client_id, &url)
+        .await
+        .map_err(|error| unknown_app(error, client_id))?;
+
+    let secret = key.webhook_secret(&app.client_id, webhook.generation);
+    if json {
+        print_json(&json!({
+            "client_id": client_id,
+            "webhook_url": url.as_str(),
+            "webhook_secret": secret.expose(),
+        }));
+    } else {
+        println!("revocation notices for {client_id} go to {url}");
+        println!("webhook secret (shown once; the previous one no longer verifies):");
+        println!("{}", secret.expose());
+    }
+    Ok(())
+}
+
+fn parse_webhook_url(url: &str) -> Result<WebhookUrl, CliError> {
+    WebhookUrl::parse(url).map_err(|error| CliError::invalid(format!("--webhook-url: {error}")))
+}
+
+/// The server key the webhook secret is derived from: the server must load the same one.
+fn load_key(keys: &KeyArgs) -> Result<ServerKey, CliError> {
+    keys.source()
+        .and_then(|source| source.load())
+        .map_err(CliError::invalid)
+}
+
 async fn find(storage: &Storage, client_id: &str) -> Result<Application, CliError> {
     storage
         .find_application(client_id)
@@ -204,9 +290,19 @@ fn unknown_app(error: StorageError, client_id: &str) -> CliError {
 }
 
 /// `secret` is `Some` only right after creation: `Some(None)` for a public client.
-fn print_app(app: &Application, secret: Option<Option<&ClientSecret>>, json: bool) {
+/// `webhook_secret` likewise, when the application was created with a webhook.
+fn print_app(
+    app: &Application,
+    secret: Option<Option<&ClientSecret>>,
+    webhook_secret: Option<&WebhookSecret>,
+    json: bool,
+) {
     if json {
-        print_json(&app_json(app, secret));
+        let mut value = app_json(app, secret);
+        if let Some(webhook_secret) = webhook_secret {
+            value["webhook_secret"] = Value::from(webhook_secret.expose());
+        }
+        print_json(&value);
         return;
     }
     println!("client_id:        {}", app.client_id);
@@ -231,6 +327,12 @@ fn print_app(app: &Application, secret: Option<Option<&ClientSecret>>, json: boo
     println!("homepage:         {}", app.homepage_url);
     println!("privacy policy:   {}", app.privacy_url);
     println!("terms:            {}", app.terms_url);
+    if let Some(url) = &app.webhook_url {
+        println!("webhook URL:      {url}");
+    }
+    if let Some(webhook_secret) = webhook_secret {
+        println!("webhook_secret:   {} (shown once)", webhook_secret.expose());
+    }
 }
 
 fn app_json(app: &Application, secret: Option<Option<&ClientSecret>>) -> Value {
@@ -253,6 +355,7 @@ fn app_json(app: &Application, secret: Option<Option<&ClientSecret>>) -> Value {
         "org_level": app.access_level == AccessLevel::Organization,
         "resource_server": app.is_resource_server(),
         "status": app.status.as_str(),
+        "webhook_url": app.webhook_url.as_ref().map(WebhookUrl::as_str),
     });
     if let Some(secret) = secret {
         value["client_secret"] = secret.map_or(Value::Null, |s| Value::from(s.expose()));

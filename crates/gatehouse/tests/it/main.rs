@@ -21,3 +21,4 @@ mod server;
 mod storage;
 mod support;
 mod token;
+mod webhooks;
