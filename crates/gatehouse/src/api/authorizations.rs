@@ -111,7 +111,12 @@ async fn revoke_for(state: &AppState, user: Option<User>, body: &Bytes) -> Resul
     };
 
     let revoked = match id {
-        Some(id) => state.storage.revoke_authorization(user.id, id).await?,
+        Some(id) => {
+            state
+                .storage
+                .revoke_authorization(user.id, id, "user")
+                .await?
+        }
         None => None,
     };
 

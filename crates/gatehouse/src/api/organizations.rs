@@ -119,7 +119,10 @@ pub struct OrganizationInput {
     #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: Option<String>,
     /// A new slug: every API URL of the organization changes with it.
-    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
+    #[schema(
+        max_length = 50,
+        pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$"
+    )]
     slug: Option<String>,
 }
 

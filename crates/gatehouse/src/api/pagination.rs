@@ -40,9 +40,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(query).map(ApiQuery).map_err(|error| {
-            ApiError::BadRequest(json!({"detail": format!("Invalid query string: {error}")}))
-        })
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|error| {
+                ApiError::BadRequest(json!({"detail": format!("Invalid query string: {error}")}))
+            })
     }
 }
 
@@ -115,7 +117,12 @@ mod tests {
         let (headers, rows) = page.finish(Vec::<u8>::new(), "u");
 
         assert!(rows.is_empty());
-        assert!(headers[header::LINK].to_str().unwrap().contains(r#"rel="next"; results="false""#));
+        assert!(
+            headers[header::LINK]
+                .to_str()
+                .unwrap()
+                .contains(r#"rel="next"; results="false""#)
+        );
     }
 
     #[test]

@@ -191,7 +191,10 @@ pub struct NewProjectInput {
     name: String,
     /// Lowercase letters, digits and hyphens, not only digits; made from the name when
     /// left out.
-    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
+    #[schema(
+        max_length = 50,
+        pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$"
+    )]
     slug: Option<String>,
     /// Such as `python-django`.
     #[schema(pattern = r"^[a-z0-9-]{1,64}$")]
@@ -204,7 +207,10 @@ pub struct NewProjectInput {
 pub struct ProjectInput {
     #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     name: Option<String>,
-    #[schema(max_length = 50, pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$")]
+    #[schema(
+        max_length = 50,
+        pattern = r"^(?:[a-z][a-z0-9-]*|[0-9][a-z0-9-]*[a-z-][a-z0-9-]*)$"
+    )]
     slug: Option<String>,
     #[schema(pattern = r"^[a-z0-9-]{1,64}$")]
     platform: Option<String>,

@@ -30,11 +30,17 @@ pub enum AppCommand {
     /// Issue a new client secret; the old one stops working at once.
     RotateSecret {
         client_id: String,
+        /// How long the old secret keeps working, such as 24h (default 0: not at all).
+        #[arg(long, default_value = "0s", value_parser = crate::config::parse_duration)]
+        grace: std::time::Duration,
         #[arg(long)]
         json: bool,
     },
-    /// Deactivate an application: its tokens stop working and it cannot start new flows.
+    /// Deactivate an application: every token it holds is revoked at once, and it cannot
+    /// start new flows.
     Disable { client_id: String },
+    /// Reactivate a disabled application. Its revoked tokens stay revoked.
+    Enable { client_id: String },
     /// Send revocation notices to URL, and issue a new webhook signing secret: printed once,
     /// the previous one stops verifying.
     SetWebhook {
@@ -97,15 +103,25 @@ pub async fn run(storage: &Storage, command: AppCommand) -> Result<(), CliError>
             print_app(&app, None, None, json);
             Ok(())
         }
-        AppCommand::RotateSecret { client_id, json } => {
-            rotate_secret(storage, &client_id, json).await
-        }
+        AppCommand::RotateSecret {
+            client_id,
+            grace,
+            json,
+        } => rotate_secret(storage, &client_id, grace, json).await,
         AppCommand::Disable { client_id } => {
-            storage
-                .set_application_status(&client_id, ApplicationStatus::Inactive)
+            let revoked = storage
+                .disable_application(&client_id)
                 .await
                 .map_err(|error| unknown_app(error, &client_id))?;
-            println!("disabled application {client_id}");
+            println!("disabled application {client_id}; {revoked} tokens revoked");
+            Ok(())
+        }
+        AppCommand::Enable { client_id } => {
+            storage
+                .set_application_status(&client_id, ApplicationStatus::Active)
+                .await
+                .map_err(|error| unknown_app(error, &client_id))?;
+            println!("enabled application {client_id}");
             Ok(())
         }
         AppCommand::SetWebhook {
@@ -209,7 +225,12 @@ async fn list(storage: &Storage, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn rotate_secret(storage: &Storage, client_id: &str, json: bool) -> Result<(), CliError> {
+async fn rotate_secret(
+    storage: &Storage,
+    client_id: &str,
+    grace: std::time::Duration,
+    json: bool,
+) -> Result<(), CliError> {
     let app = find(storage, client_id).await?;
     if app.client_type == ClientType::Public {
         return Err(CliError::invalid(format!(
@@ -218,14 +239,21 @@ async fn rotate_secret(storage: &Storage, client_id: &str, json: bool) -> Result
     }
 
     let secret = storage
-        .rotate_secret(client_id)
+        .rotate_secret_with_grace(client_id, grace)
         .await
         .map_err(|error| unknown_app(error, client_id))?;
 
     if json {
         print_json(&json!({"client_id": client_id, "client_secret": secret.expose()}));
     } else {
-        println!("new client secret for {client_id} (shown once, the old one no longer works):");
+        let old = match grace.is_zero() {
+            true => "the old one no longer works".to_owned(),
+            false => format!(
+                "the old one works for {}",
+                humantime::format_duration(grace)
+            ),
+        };
+        println!("new client secret for {client_id} (shown once; {old}):");
         println!("{}", secret.expose());
     }
     Ok(())

@@ -8,6 +8,7 @@ mod app;
 mod demo;
 mod org;
 mod serve;
+mod token;
 mod user;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ pub enum Command {
     /// Register and manage partner applications.
     #[command(subcommand)]
     App(app::AppCommand),
+    /// Revoke tokens, for support staff.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Run the server.
     Serve(serve::ServeArgs),
     /// Create the demo user, organization, application and monitoring data (idempotent).
@@ -112,6 +116,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(command) => user::run(&storage, command).await,
         Command::Org(command) => org::run(&storage, command).await,
         Command::App(command) => app::run(&storage, command).await,
+        Command::Token(command) => token::run(&storage, command).await,
         Command::Serve(args) => serve::run(storage.clone(), args).await,
         Command::Demo(args) => demo::run(&storage, args).await,
     };

@@ -20,8 +20,7 @@ pub const DEMO_PASSWORD: &str = "gatehouse-demo";
 pub const DEMO_ORG_SLUG: &str = "demo";
 pub const DEMO_APP_NAME: &str = "Demo Partner";
 pub const DEMO_REDIRECT_URI: &str = "http://localhost:3000/callback";
-pub const DEMO_SCOPES: &str =
-    "org:write project:admin project:releases team:read member:read event:admin openid profile email";
+pub const DEMO_SCOPES: &str = "org:write project:admin project:releases team:read member:read event:admin openid profile email";
 /// The seed of the monitoring data when none is given.
 pub const DEFAULT_SEED: u64 = 2026;
 

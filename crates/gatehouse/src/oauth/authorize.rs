@@ -15,7 +15,7 @@ use super::request::{
 };
 use crate::domain::{AccessLevel, IssuedToken, TokenKind, secret::random_hex};
 use crate::server::AppState;
-use crate::storage::{Membership, NewGrant, User, now};
+use crate::storage::{Membership, NewGrant, SecurityEventKind, User, now};
 use crate::web::session::SignedIn;
 use crate::web::{WebError, csrf, html};
 
@@ -219,6 +219,24 @@ async fn approve(
         }
     };
 
+    let organization_name = match organization_id {
+        Some(id) => state
+            .storage
+            .find_organization(id)
+            .await?
+            .map(|org| org.name),
+        None => None,
+    };
+    state
+        .storage
+        .record_security_event(
+            user.id,
+            SecurityEventKind::AuthorizationGranted,
+            "user",
+            Some(&app.name),
+            organization_name.as_deref(),
+        )
+        .await?;
     issue_code(state, user, request, organization_id).await
 }
 

@@ -52,7 +52,9 @@ impl Presented {
             .ok_or_else(unknown)?;
 
         let authentic = match (&app.client_type, &app.secret_digest, &self.secret) {
-            (ClientType::Confidential, Some(digest), Some(secret)) => digest.verify(secret),
+            (ClientType::Confidential, Some(digest), Some(secret)) => {
+                digest.verify(secret) || self.is_previous_secret(storage, secret).await?
+            }
             (ClientType::Public, _, None) => true,
             _ => false,
         };
@@ -63,6 +65,19 @@ impl Presented {
             return Err(OAuthError::invalid_client("the application is inactive"));
         }
         Ok(app)
+    }
+}
+
+impl Presented {
+    /// Whether `secret` is the one replaced by a rotation still in its grace period: only
+    /// looked up when the current secret did not match.
+    async fn is_previous_secret(
+        &self,
+        storage: &Storage,
+        secret: &str,
+    ) -> Result<bool, OAuthError> {
+        let previous = storage.previous_secret(&self.client_id).await?;
+        Ok(previous.is_some_and(|digest| digest.verify(secret)))
     }
 }
 

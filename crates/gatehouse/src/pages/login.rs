@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::domain::Password;
 use crate::server::AppState;
-use crate::storage::User;
+use crate::storage::{SecurityEventKind, User};
 use crate::web::{WebError, csrf, html, session};
 
 #[derive(Template)]
@@ -71,6 +71,10 @@ pub async fn submit(
     };
 
     tracing::info!(user.id = user.id, "signed in");
+    state
+        .storage
+        .record_security_event(user.id, SecurityEventKind::SignedIn, "user", None, None)
+        .await?;
     let jar = session::start(&state, jar, user.id).await?;
     Ok((jar, Redirect::to(next)).into_response())
 }

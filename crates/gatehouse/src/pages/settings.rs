@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::domain::timestamp::iso8601;
 use crate::server::AppState;
-use crate::storage::{AuthorizationListing, User};
+use crate::storage::{AuthorizationListing, SecurityEvent, SecurityEventKind, User};
 use crate::web::session::SignedIn;
 use crate::web::{WebError, csrf, html};
 
@@ -24,6 +24,8 @@ struct AuthorizedApplicationsPage<'a> {
     user_email: &'a str,
     csrf_token: &'a str,
     applications: Vec<ApplicationRow>,
+    /// The security log, newest first, one sentence each.
+    events: Vec<String>,
 }
 
 /// One authorization as the page shows it.
@@ -65,6 +67,7 @@ pub async fn list(
     };
 
     let listings = state.storage.list_user_authorizations(user.id).await?;
+    let events = state.storage.list_security_events(user.id, 50).await?;
 
     let (jar, csrf_token) = csrf::ensure(jar, state.settings.secure_cookies);
     let page = AuthorizedApplicationsPage {
@@ -72,6 +75,7 @@ pub async fn list(
         user_email: &user.email,
         csrf_token: &csrf_token,
         applications: listings.iter().map(row).collect(),
+        events: events.iter().map(describe).collect(),
     };
     Ok((jar, html::page(StatusCode::OK, &page)).into_response())
 }
@@ -118,7 +122,10 @@ pub async fn revoke(
         return Ok(Redirect::to(&format!("/auth/login/?next={PAGE}")).into_response());
     };
 
-    let revoked = state.storage.revoke_authorization(user.id, id).await?;
+    let revoked = state
+        .storage
+        .revoke_authorization(user.id, id, "user")
+        .await?;
 
     if revoked.is_none() {
         return Err(not_found());
@@ -141,6 +148,32 @@ fn not_found() -> WebError {
         title: "Not found",
         message: "You have no such authorized application.".into(),
     }
+}
+
+/// One line of the security log: when, what, and who did it.
+fn describe(event: &SecurityEvent) -> String {
+    let app = event
+        .application_name
+        .as_deref()
+        .unwrap_or("an application");
+    let org = match &event.organization_name {
+        Some(org) => format!(" for {org}"),
+        None => String::new(),
+    };
+    let by = match event.actor.as_str() {
+        "user" => "by you",
+        "operator" => "by the site's operators",
+        "reuse_detection" => "automatically, because a used token was presented again",
+        _ => "",
+    };
+    let what = match event.kind {
+        SecurityEventKind::SignedIn => "Signed in".to_owned(),
+        SecurityEventKind::AuthorizationGranted => format!("Authorized {app}{org}"),
+        SecurityEventKind::AuthorizationRevoked => format!("Revoked {app}{org} {by}"),
+        SecurityEventKind::TokensRevoked => format!("Tokens of {app} revoked {by}"),
+    };
+    let at = iso8601(event.at);
+    format!("{} {} UTC — {what}", &at[..10], &at[11..16])
 }
 
 fn row(listing: &AuthorizationListing) -> ApplicationRow {

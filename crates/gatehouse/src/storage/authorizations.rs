@@ -190,13 +190,15 @@ impl Storage {
 
     /// Ends one of the user's authorizations: the authorization, every token and every
     /// code of it go in one statement (the tokens and codes cascade), so the next API call
-    /// with any of its tokens gets 401. `None` when the user has no such authorization.
+    /// with any of its tokens gets 401; the user's security log records it in the same
+    /// transaction. `None` when the user has no such authorization.
     /// The application's webhook, if it has one, gets a `user_revoked` notice, queued in the
     /// same transaction so that it cannot be lost.
     pub async fn revoke_authorization(
         &self,
         user_id: i64,
         authorization_id: i64,
+        actor: &str,
     ) -> Result<Option<Authorization>, StorageError> {
         let mut tx = self.pool.begin().await?;
         let row: Option<AuthorizationRow> = sqlx::query_as(
@@ -212,6 +214,21 @@ impl Storage {
             return Ok(None);
         };
         let revoked = from_row(row)?;
+
+        sqlx::query(
+            "INSERT INTO security_events \
+             (user_id, kind, actor, application_name, organization_name, created_at) \
+             SELECT $1, 'authorization_revoked', $2, a.name, \
+             (SELECT o.name FROM organizations o WHERE o.id = $3), $4 \
+             FROM applications a WHERE a.id = $5",
+        )
+        .bind(user_id)
+        .bind(actor)
+        .bind(revoked.organization_id)
+        .bind(to_micros(now()))
+        .bind(revoked.application_id)
+        .execute(&mut *tx)
+        .await?;
 
         let ended = Ended {
             authorization_id: revoked.id,

@@ -15,6 +15,7 @@ mod cli;
 mod connect_in_browser;
 mod login;
 mod monitoring;
+mod operators;
 mod revoke_introspect;
 mod secrets_at_rest;
 mod server;

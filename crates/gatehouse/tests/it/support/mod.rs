@@ -79,6 +79,11 @@ impl TestApp {
         }
     }
 
+    /// The database the server runs on, for the CLI to work on the same data.
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     /// A user who can sign in with [`PASSWORD`].
     pub async fn create_user(&self, email: &str) -> gatehouse::storage::User {
         let password = gatehouse::domain::Password::parse(PASSWORD.into()).unwrap();
