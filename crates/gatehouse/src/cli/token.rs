@@ -3,7 +3,7 @@
 use clap::Subcommand;
 
 use super::CliError;
-use crate::storage::{SecurityEventKind, Storage};
+use crate::storage::Storage;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -35,16 +35,6 @@ pub async fn run(storage: &Storage, command: TokenCommand) -> Result<(), CliErro
         .revoke_user_tokens(found.id, application.as_ref().map(|a| a.id))
         .await?;
 
-    let app_name = application.as_ref().map(|a| a.name.as_str());
-    storage
-        .record_security_event(
-            found.id,
-            SecurityEventKind::TokensRevoked,
-            "operator",
-            app_name,
-            None,
-        )
-        .await?;
     println!("revoked {revoked} tokens of {user}");
     Ok(())
 }

@@ -2,7 +2,11 @@
 
 use time::OffsetDateTime;
 
+use sqlx::{Any, Transaction};
+
+use super::webhooks::Ended;
 use super::{Storage, StorageError, from_micros, now, to_micros};
+use crate::domain::RevocationReason;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,4 +105,41 @@ impl Storage {
             })
             .collect()
     }
+}
+
+/// Records, inside the revoking transaction, that tokens of each (user, application,
+/// organization) in `ended` were revoked, and by whom.
+pub(super) async fn log_revoked_tokens(
+    tx: &mut Transaction<'static, Any>,
+    ended: &[Ended],
+    reason: RevocationReason,
+) -> Result<(), StorageError> {
+    let actor = match reason {
+        RevocationReason::UserRevoked => "user",
+        RevocationReason::TokenReuse => "reuse_detection",
+        RevocationReason::Operator => "operator",
+    };
+    let mut seen = Vec::new();
+    for end in ended {
+        let key = (end.user_id, end.application_id, end.organization_id);
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        sqlx::query(
+            "INSERT INTO security_events \
+             (user_id, kind, actor, application_name, organization_name, created_at) \
+             SELECT $1, 'tokens_revoked', $2, a.name, \
+             (SELECT o.name FROM organizations o WHERE o.id = $3), $4 \
+             FROM applications a WHERE a.id = $5",
+        )
+        .bind(end.user_id)
+        .bind(actor)
+        .bind(end.organization_id)
+        .bind(to_micros(now()))
+        .bind(end.application_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Access and refresh tokens, stored as SHA-256 digests.
 
+use super::security_log::log_revoked_tokens;
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
@@ -220,6 +221,7 @@ impl Storage {
             .fetch_all(&mut *tx)
             .await?;
         queue_notices(&mut tx, &ended, reason).await?;
+        log_revoked_tokens(&mut tx, &ended, reason).await?;
         tx.commit().await?;
         Ok(ended.len() as u64)
     }
@@ -282,6 +284,7 @@ pub(super) async fn revoke_selected_tokens(
     .execute(&mut **tx)
     .await?;
     queue_notices(tx, &ended, RevocationReason::Operator).await?;
+    log_revoked_tokens(tx, &ended, RevocationReason::Operator).await?;
     Ok(ended.len() as u64)
 }
 

@@ -22,8 +22,9 @@ use gatehouse::webhooks::{EVENT_ID_HEADER, InvalidSignature, SIGNATURE_HEADER, s
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
+use crate::support::browser::Browser;
 use crate::support::connect::{approve, new_application, signed_in_owner};
-use crate::support::{Cli, TestApp, TestDb, hidden_value, on_both_backends};
+use crate::support::{Cli, PASSWORD, TestApp, TestDb, hidden_value, on_both_backends};
 
 const CALLBACK: &str = "https://partner.example/callback";
 
@@ -781,6 +782,76 @@ async fn serve_refuses_a_malformed_secret_key_with_status_2() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// The end-to-end check of revocation: a person revokes on the settings page in a real
+/// browser, the partner's next API call gets 401, and its webhook got a verified notice.
+#[tokio::test]
+async fn a_user_revokes_in_a_browser_and_the_partner_is_told_at_once() {
+    let key = ServerKey::generate();
+    let receiver = Receiver::start(0).await;
+    let c = connected(TestDb::sqlite().await, &key, &receiver).await;
+    let access_token = c.refresh(&c.refresh_token).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(api_status(&c.app, &access_token).await, 200);
+    let settings = format!(
+        "{}/settings/account/authorized-applications/",
+        c.app.address
+    );
+    let browser = Browser::start().await;
+
+    browser
+        .goto(&format!(
+            "{}/auth/login/?next=/settings/account/authorized-applications/",
+            c.app.address
+        ))
+        .await;
+    browser.fill("#username", "ada@example.com").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("button[type=submit]").await;
+    wait_for_page(&browser, |url, _| url == settings).await;
+    browser.click("a.button[href$='/revoke/']").await;
+    wait_for_page(&browser, |url, _| url.ends_with("/revoke/")).await;
+    browser.click("#confirm-revoke").await;
+    wait_for_page(&browser, |url, page| {
+        url == settings && page.contains("You have not authorized any application.")
+    })
+    .await;
+    browser.close().await;
+
+    assert_eq!(api_status(&c.app, &access_token).await, 401);
+    let notice = &receiver.wait_for(1).await[0];
+    assert_eq!(verify(&c.secret, &notice.signature, &notice.body), Ok(()));
+    assert_eq!(notice.json()["reason"], "user_revoked");
+}
+
+async fn api_status(app: &TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/api/0/", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Waits up to 10 seconds until the browser's page satisfies `done(url, source)`.
+async fn wait_for_page(browser: &Browser, done: impl Fn(&str, &str) -> bool) {
+    let started = Instant::now();
+    loop {
+        let (url, page) = (browser.current_url().await, browser.page_source().await);
+        if done(url.as_str(), &page) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "stuck on {url}: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Each notice of the application as `(state, attempts, last status)`.
