@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -105,7 +105,7 @@ pub(super) async fn read_authenticated(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<(TokenForm, Application), OAuthError> {
-    let form = parse_form(headers, body)?;
+    let form: TokenForm = super::token::parse_form(headers, body)?;
     let presented = Presented::read(
         headers,
         form.client_id.as_deref(),
@@ -114,21 +114,6 @@ pub(super) async fn read_authenticated(
     let client = presented.authenticate(&state.storage).await?;
     tracing::Span::current().record("client.id", client.client_id.as_str());
     Ok((form, client))
-}
-
-/// The body must be form-encoded, each parameter at most once, as at the token endpoint.
-fn parse_form(headers: &HeaderMap, body: &Bytes) -> Result<TokenForm, OAuthError> {
-    let form_encoded = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if !form_encoded {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    serde_urlencoded::from_bytes(body)
-        .map_err(|_| OAuthError::invalid_request("the form is malformed or repeats a parameter"))
 }
 
 /// Which half of a pair `token` is, by its prefix and checksum; `None` for anything that

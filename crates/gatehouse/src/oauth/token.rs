@@ -65,7 +65,7 @@ struct Pair {
 /// Authenticates the client, runs the grant, and answers in JSON, with CORS headers when a
 /// browser app calls from one of the client's allowed origins.
 pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = match parse_form(&headers, &body) {
+    let form: TokenForm = match parse_form(&headers, &body) {
         Ok(form) => form,
         Err(error) => return error.into_response(),
     };
@@ -107,8 +107,12 @@ pub async fn exchange(State(state): State<AppState>, headers: HeaderMap, body: B
     response
 }
 
-/// The body must be form-encoded (RFC 6749 §3.2), each parameter at most once (§3.1).
-fn parse_form(headers: &HeaderMap, body: &Bytes) -> Result<TokenForm, OAuthError> {
+/// The body must be form-encoded (RFC 6749 §3.2), each parameter at most once (§3.1); the
+/// revocation and introspection endpoints read theirs the same way.
+pub(super) fn parse_form<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, OAuthError> {
     let form_encoded = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
